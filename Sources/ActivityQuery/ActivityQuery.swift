@@ -1,0 +1,237 @@
+/// An inclusive range of instants in UTC milliseconds; a nil bound is open.
+public struct DateRange: Hashable, Sendable, Codable {
+    public var start: Int64?
+    public var end: Int64?
+
+    public init(start: Int64?, end: Int64?) {
+        self.start = start
+        self.end = end
+    }
+
+    /// Intersection with another range: the later start and the earlier end.
+    public func intersected(with other: DateRange) -> DateRange {
+        DateRange(
+            start: [start, other.start].compactMap { $0 }.max(),
+            end: [end, other.end].compactMap { $0 }.min())
+    }
+
+    public var isEmpty: Bool {
+        if let start, let end { return start > end }
+        return false
+    }
+
+    public func contains(_ instant: Int64) -> Bool {
+        (start.map { instant >= $0 } ?? true) && (end.map { instant <= $0 } ?? true)
+    }
+}
+
+public enum SortField: String, Hashable, Sendable, Codable, CaseIterable {
+    case id
+    case createdDate
+    case lastModifiedDate
+}
+
+public enum SortDirection: String, Hashable, Sendable, Codable {
+    case asc, desc
+}
+
+public struct SortOrder: Hashable, Sendable, Codable {
+    public var field: SortField
+    /// Nil when the query did not say; the API then sorts ascending and no `$order` is sent.
+    public var direction: SortDirection?
+
+    public init(field: SortField, direction: SortDirection? = nil) {
+        self.field = field
+        self.direction = direction
+    }
+}
+
+/// `$attribute`: which attributes beyond the summary set the response carries.
+public enum AttributeSelection: Hashable, Sendable, Codable {
+    case all
+    case named([String])
+}
+
+/// Which slice of the matches is returned. Page and range windows exclude each other.
+public enum ResultWindow: Hashable, Sendable, Codable {
+    case page(number: Int, size: Int?)
+    case range(start: Int, size: Int?)
+
+    public static let defaultSize = 25
+    public static let sizeLimit = 1...75
+
+    /// The 1-based position of the first result and the number of results.
+    public var offsetAndLimit: (offset: Int, limit: Int) {
+        switch self {
+        case .page(let number, let size):
+            let size = size ?? Self.defaultSize
+            return ((number - 1) * size, size)
+        case .range(let start, let size):
+            return (start - 1, size ?? Self.defaultSize)
+        }
+    }
+}
+
+/// The API's filter model: everything an activity search request can say, typed. Built by the
+/// binder from the language and by the request decoder from a URL; turned into the exact request
+/// by `SearchRequest`.
+public struct ActivityQuery: Hashable, Sendable, Codable {
+    public var customer: Int64?
+    public var caseID: Int64?
+    public var status: String?
+    public var mode: String?
+    public var assignedTo: Int64?
+    public var queue: Int64?
+    public var createdDate: DateRange?
+    public var lastModifiedDate: DateRange?
+    /// `custom.<name>` filters, by attribute name as written.
+    public var customAttributes: [String: String]
+    public var assignedUserName: String?
+    public var type: String?
+
+    public var attributes: AttributeSelection?
+    public var sort: SortOrder?
+    public var window: ResultWindow?
+
+    public init(
+        customer: Int64? = nil, caseID: Int64? = nil, status: String? = nil, mode: String? = nil,
+        assignedTo: Int64? = nil, queue: Int64? = nil, createdDate: DateRange? = nil,
+        lastModifiedDate: DateRange? = nil, customAttributes: [String: String] = [:],
+        assignedUserName: String? = nil, type: String? = nil, attributes: AttributeSelection? = nil,
+        sort: SortOrder? = nil, window: ResultWindow? = nil
+    ) {
+        self.customer = customer
+        self.caseID = caseID
+        self.status = status
+        self.mode = mode
+        self.assignedTo = assignedTo
+        self.queue = queue
+        self.createdDate = createdDate
+        self.lastModifiedDate = lastModifiedDate
+        self.customAttributes = customAttributes
+        self.assignedUserName = assignedUserName
+        self.type = type
+        self.attributes = attributes
+        self.sort = sort
+        self.window = window
+    }
+
+    /// The filters that are set, in the API's canonical parameter order.
+    public var filters: [Filter] {
+        var result: [Filter] = []
+        if customer != nil { result.append(.customer) }
+        if caseID != nil { result.append(.case) }
+        if status != nil { result.append(.status) }
+        if mode != nil { result.append(.mode) }
+        if assignedTo != nil { result.append(.assignedTo) }
+        if queue != nil { result.append(.queue) }
+        if createdDate != nil { result.append(.createdDate) }
+        if lastModifiedDate != nil { result.append(.lastModifiedDate) }
+        for name in customAttributes.keys.sorted() { result.append(.custom(name)) }
+        if assignedUserName != nil { result.append(.assignedUserName) }
+        if type != nil { result.append(.type) }
+        return result
+    }
+
+    /// The value of a filter as the API receives it (dates as `[start,end]`).
+    public func parameterValue(of filter: Filter) -> String? {
+        switch filter {
+        case .customer: customer.map(String.init)
+        case .case: caseID.map(String.init)
+        case .status: status
+        case .mode: mode
+        case .assignedTo: assignedTo.map(String.init)
+        case .queue: queue.map(String.init)
+        case .createdDate: createdDate.map(APIDate.rangeParameter)
+        case .lastModifiedDate: lastModifiedDate.map(APIDate.rangeParameter)
+        case .custom(let name): customAttributes[name]
+        case .assignedUserName: assignedUserName
+        case .type: type
+        }
+    }
+}
+
+/// A filter parameter of the activity search.
+public enum Filter: Hashable, Sendable, Codable {
+    case customer, `case`, status, mode, assignedTo, queue, createdDate, lastModifiedDate
+    case custom(String)
+    case assignedUserName, type
+
+    public enum ValueKind: Sendable {
+        /// A positive integer ID.
+        case id
+        /// A lower-case code from a known set (more may exist on a deployment).
+        case code
+        /// Free text, matched exactly.
+        case text
+        case date
+    }
+
+    /// The fixed (non-custom) filters in canonical order.
+    public static let fixed: [Filter] = [
+        .customer, .case, .status, .mode, .assignedTo, .queue, .createdDate, .lastModifiedDate,
+        .assignedUserName, .type,
+    ]
+
+    /// The parameter name, in the API's spelling.
+    public var name: String {
+        switch self {
+        case .customer: "customer"
+        case .case: "case"
+        case .status: "status"
+        case .mode: "mode"
+        case .assignedTo: "assignedTo"
+        case .queue: "queue"
+        case .createdDate: "createdDate"
+        case .lastModifiedDate: "lastModifiedDate"
+        case .custom(let name): "custom.\(name)"
+        case .assignedUserName: "assignedUserName"
+        case .type: "type"
+        }
+    }
+
+    public var valueKind: ValueKind {
+        switch self {
+        case .customer, .case, .assignedTo, .queue: .id
+        case .status, .mode, .type: .code
+        case .custom, .assignedUserName: .text
+        case .createdDate, .lastModifiedDate: .date
+        }
+    }
+
+    /// Values documented by the API; a code outside this set is warned about (or, for `type`,
+    /// rejected, since the API documents its four types as the whole set).
+    public var knownValues: [String] {
+        switch self {
+        case .status: ["open", "completed"]
+        case .mode: ["inbound", "outbound"]
+        case .type: ["email", "chat", "task", "call_track"]
+        default: []
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .customer: "Customer ID (positive integer). Exact match: 1080 never matches 10801."
+        case .case: "Case ID (positive integer)."
+        case .status: "Status code, lower case: open or completed."
+        case .mode: "Mode code: inbound or outbound (others may exist)."
+        case .assignedTo: "ID of the assigned user (positive integer)."
+        case .queue: "Queue ID (positive integer)."
+        case .createdDate: "When the activity was created. Dates, ranges and relative dates; bounds inclusive."
+        case .lastModifiedDate: "When the activity was last modified. Dates, ranges and relative dates; bounds inclusive."
+        case .custom(let name): "Value of the custom attribute '\(name)', matched exactly as text."
+        case .assignedUserName: "User name of the assigned user, matched exactly and case-sensitively."
+        case .type: "Activity type: email, chat, task or call_track. Needs at least one other filter."
+        }
+    }
+
+    /// Looks a field up by name, case-insensitively; `custom.<name>` keeps `<name>` as written.
+    public static func named(_ text: String) -> Filter? {
+        let lowered = text.lowercased()
+        if lowered.hasPrefix("custom.") {
+            return .custom(String(text.dropFirst("custom.".count)))
+        }
+        return fixed.first { $0.name.lowercased() == lowered }
+    }
+}

@@ -1,0 +1,416 @@
+/// Binds a query's syntax tree to the API's filter model, checking every field, operator and
+/// value against the API's rules.
+public struct Binder {
+    private let source: [UInt8]
+    private let context: DateContext
+    private var assembler = QueryAssembler()
+
+    public static func bind(_ syntax: QuerySyntax, source: [UInt8], context: DateContext)
+        -> (query: ActivityQuery?, diagnostics: [Diagnostic])
+    {
+        var binder = Binder(source: source, context: context)
+        return binder.run(syntax)
+    }
+
+    private init(source: [UInt8], context: DateContext) {
+        self.source = source
+        self.context = context
+    }
+
+    private func text(_ token: Token) -> String {
+        String(decoding: source[token.range.start..<token.range.end], as: UTF8.self)
+    }
+
+    private mutating func run(_ syntax: QuerySyntax) -> (ActivityQuery?, [Diagnostic]) {
+        if let filter = syntax.filter { bindFilter(filter) }
+        bindModifiers(syntax.modifiers)
+        let query = assembler.finish(queryRange: syntax.range)
+        return (query, assembler.diagnostics)
+    }
+
+    // MARK: Filters
+
+    private mutating func bindFilter(_ filter: FilterSyntax) {
+        switch filter {
+        case .condition(let condition):
+            bindCondition(condition)
+        case .and(let parts, _):
+            for part in parts { bindFilter(part) }
+        case .group(_, let inner, _):
+            bindFilter(inner)
+        case .or(let parts, let operators):
+            for op in operators {
+                assembler.report(.error(
+                    .orUnsupported, at: op.range,
+                    "'or' is not supported yet: the API combines filters with AND only",
+                    notes: [DiagnosticNote("run each alternative as its own query for now")]))
+            }
+            for part in parts { bindFilter(part) }
+        case .not(let op, let operand):
+            assembler.report(.error(
+                .notUnsupported, at: op.range,
+                "the API cannot negate a filter: '\(text(op))' is not supported",
+                notes: [DiagnosticNote("the API matches exact values only")]))
+            bindFilter(operand)
+        case .missing:
+            assembler.fail()
+        }
+    }
+
+    private mutating func lookupField(_ token: Token) -> Filter? {
+        let name = text(token)
+        if let filter = Filter.named(name) {
+            if case .custom(let attribute) = filter, attribute.isEmpty {
+                assembler.report(.error(.emptyCustomName, at: token.range,
+                                        "'custom.' needs an attribute name, as in custom.customer_rating"))
+                return nil
+            }
+            return filter
+        }
+        let candidates = Filter.fixed.map(\.name) + ["custom"]
+        var fixIts: [FixIt] = []
+        var message = "unknown field '\(name)'"
+        if let suggestion = Suggestions.closest(to: name, among: candidates) {
+            if suggestion == "custom" {
+                message += "; custom attributes are written custom.<name>"
+            } else {
+                message += "; did you mean '\(suggestion)'?"
+                fixIts = [FixIt(range: token.range, replacement: suggestion)]
+            }
+        }
+        assembler.report(.error(.unknownField, at: token.range, message,
+                                notes: [DiagnosticNote("fields: " + candidates.dropLast().joined(separator: ", ") + ", custom.<name>")],
+                                fixIts: fixIts))
+        return nil
+    }
+
+    private mutating func bindCondition(_ condition: ConditionSyntax) {
+        let field = lookupField(condition.field)
+        guard let op = condition.op else {
+            assembler.fail()  // reported by the parser
+            return
+        }
+        let range = condition.range
+        if case .list(_, let items, _) = condition.value {
+            assembler.report(.error(
+                .inListUnsupported, at: op.range.union(condition.value.range),
+                "'in (…)' lists are not supported yet: the API matches one value per filter",
+                notes: [DiagnosticNote("run one query per value for now")]))
+            if let field { for item in items { _ = value(of: item, for: field) } }
+            return
+        }
+        guard let field else {
+            if case .single(let token) = condition.value, token.kind == .string { _ = stringValue(token) }
+            return
+        }
+        if op.kind == .notEqual {
+            assembler.report(.error(.notEqualUnsupported, at: op.range,
+                                    "the API matches exact values only: '!=' is not supported",
+                                    notes: [DiagnosticNote("use '=' with the value you want")]))
+            return
+        }
+        if field.valueKind == .date {
+            bindDateCondition(field, op: op, value: condition.value, range: range)
+            return
+        }
+        guard op.kind == .equal else {
+            let what = op.keyword == .in ? "'in [ .. ]'" : "'\(text(op))'"
+            assembler.report(.error(.operatorNotForField, at: op.range,
+                                    "\(what) applies to date fields only; '\(field.name)' takes '='",
+                                    fixIts: [FixIt(range: op.range, replacement: "=")]))
+            return
+        }
+        guard case .single(let token) = condition.value else {
+            assembler.fail()
+            return
+        }
+        guard let value = value(of: token, for: field) else { return }
+        let display: String
+        switch value {
+        case .id(let id): display = String(id)
+        case .text(let text): display = StringLiteral.literal(text)
+        }
+        assembler.set(field, value, at: range, display: display)
+    }
+
+    private mutating func stringValue(_ token: Token) -> String {
+        let (value, problems) = StringLiteral.decode(source[token.range.start..<token.range.end])
+        for problem in problems { assembler.report(problem) }
+        return value
+    }
+
+    /// The value of a token for a non-date field, or nil after reporting why it does not fit.
+    private mutating func value(of token: Token, for field: Filter) -> QueryAssembler.Value? {
+        switch field.valueKind {
+        case .id:
+            let raw = token.kind == .string ? stringValue(token) : text(token)
+            switch IDValue.parse(raw) {
+            case .success(let id): return .id(id)
+            case .failure(let problem):
+                assembler.report(.error(.invalidID, at: token.range, problem.message(field: field.name)))
+                return nil
+            }
+        case .code, .text:
+            let value: String
+            if token.kind == .string {
+                value = stringValue(token)
+            } else {
+                value = text(token)
+                if value.contains("*") {
+                    assembler.report(.error(
+                        .wildcardUnsupported, at: token.range,
+                        "the API matches exact values only: wildcards are not supported",
+                        notes: [DiagnosticNote("to match a literal '*', quote the value")],
+                        fixIts: [FixIt(range: token.range, replacement: StringLiteral.quote(value))]))
+                    return nil
+                }
+            }
+            if value.isEmpty {
+                assembler.report(.error(.emptyValue, at: token.range, "'\(field.name)' needs a non-empty value"))
+                return nil
+            }
+            if field.valueKind == .code { checkCode(value, for: field, at: token.range) }
+            return .text(value)
+        case .date:
+            return nil
+        }
+    }
+
+    private mutating func checkCode(_ value: String, for field: Filter, at range: SourceRange) {
+        let known = field.knownValues
+        if known.contains(value) { return }
+        let lowered = value.lowercased()
+        if lowered != value, known.contains(lowered) {
+            assembler.report(.warning(.valueCase, at: range,
+                                      "\(field.name) codes are lower case: this matches nothing unless the deployment has '\(value)'",
+                                      fixIts: [FixIt(range: range, replacement: lowered)]))
+            return
+        }
+        var message = "unknown \(field.name) '\(value)'"
+        var fixIts: [FixIt] = []
+        if let suggestion = Suggestions.closest(to: value, among: known) {
+            message += "; did you mean '\(suggestion)'?"
+            fixIts = [FixIt(range: range, replacement: suggestion)]
+        }
+        let notes = [DiagnosticNote("known values: " + known.joined(separator: ", "))]
+        if field == .type {
+            assembler.report(.error(.unknownValue, at: range, message, notes: notes, fixIts: fixIts))
+        } else {
+            assembler.report(.warning(.unknownValue, at: range, message, notes: notes, fixIts: fixIts))
+        }
+    }
+
+    // MARK: Dates
+
+    private mutating func bindDateCondition(_ field: Filter, op: Token, value: ValueSyntax, range: SourceRange) {
+        if op.keyword == .in {
+            guard case .dateRange(_, let lower, _, let upper, let close) = value else {
+                assembler.fail()
+                return
+            }
+            if lower == nil && upper == nil {
+                assembler.report(.error(.emptyDateRange, at: value.range,
+                                        "a date range needs at least one bound, as in [2024-01-01 ..]"))
+                return
+            }
+            let start = lower.flatMap { dateValue($0) }
+            let end = upper.flatMap { dateValue($0) }
+            guard (lower == nil || start != nil), (upper == nil || end != nil), close != nil else {
+                assembler.fail()
+                return
+            }
+            assembler.constrain(field, to: DateRange(start: start?.first, end: end?.last), at: range)
+            return
+        }
+        guard case .single(let token) = value else {
+            assembler.fail()
+            return
+        }
+        guard let date = dateValue(token) else { return }
+        let bounds: DateRange
+        switch op.kind {
+        case .equal: bounds = DateRange(start: date.first, end: date.last)
+        case .greaterEqual: bounds = DateRange(start: date.first, end: nil)
+        case .greater: bounds = DateRange(start: date.last + 1, end: nil)
+        case .lessEqual: bounds = DateRange(start: nil, end: date.last)
+        case .less: bounds = DateRange(start: nil, end: date.first - 1)
+        default:
+            assembler.fail()
+            return
+        }
+        assembler.constrain(field, to: bounds, at: range)
+    }
+
+    /// Evaluates a date token, or reports why it is not a date.
+    private mutating func dateValue(_ token: Token) -> DateValue? {
+        let bytes = source[token.range.start..<token.range.end]
+        let result: DateValue
+        switch token.kind {
+        case .date:
+            switch APIDate.parseLiteral(bytes) {
+            case .success(let literal):
+                result = APIDate.evaluate(literal, in: context)
+            case .failure(let problem):
+                let start = token.range.start + problem.start
+                assembler.report(.error(.invalidDate, at: SourceRange(start, token.range.start + problem.end),
+                                        problem.message))
+                return nil
+            }
+        case .relativeDate:
+            guard let relative = APIDate.parseRelative(bytes) else {
+                assembler.report(.error(.invalidDate, at: token.range, "relative date out of range"))
+                return nil
+            }
+            result = APIDate.evaluate(relative, in: context)
+        default:
+            var message = "expected a date, such as 2024-01-15, 2024-01-15T10:30:00Z, today or -7d"
+            var fixIts: [FixIt] = []
+            if token.kind == .word,
+                let suggestion = Suggestions.closest(to: text(token), among: ["now", "today", "yesterday"]) {
+                message += "; did you mean '\(suggestion)'?"
+                fixIts = [FixIt(range: token.range, replacement: suggestion)]
+            }
+            assembler.report(.error(.expectedDate, at: token.range, message, fixIts: fixIts))
+            return nil
+        }
+        guard result.first >= APIDate.earliest, result.last <= APIDate.latest else {
+            assembler.report(.error(.invalidDate, at: token.range, "the date is outside the years 0001 to 9999"))
+            return nil
+        }
+        return result
+    }
+
+    // MARK: Modifiers
+
+    private mutating func bindModifiers(_ modifiers: [ModifierSyntax]) {
+        var seenShow: Token?
+        var seenSort: Token?
+        for modifier in modifiers {
+            switch modifier {
+            case .show(let keyword, let all, let names):
+                if let seenShow {
+                    assembler.report(.error(.duplicateModifier, at: modifier.range, "'show' is given twice",
+                                            notes: [DiagnosticNote("first given here", range: seenShow.range)]))
+                    continue
+                }
+                seenShow = keyword
+                if all != nil {
+                    if !names.isEmpty {
+                        assembler.report(.error(.showAllWithNames, at: names[0].range.union(names[names.count - 1].range),
+                                                "'show all' already includes every attribute"))
+                    }
+                    assembler.setAttributes(.all)
+                } else if !names.isEmpty {
+                    assembler.setAttributes(.named(names.map(text)))
+                } else {
+                    assembler.fail()
+                }
+            case .sort(let keyword, let by, let field, let direction):
+                if let seenSort {
+                    assembler.report(.error(.duplicateModifier, at: modifier.range, "'sort by' is given twice",
+                                            notes: [DiagnosticNote("first given here", range: seenSort.range)]))
+                    continue
+                }
+                seenSort = keyword
+                guard by != nil, let field else {
+                    assembler.fail()
+                    continue
+                }
+                guard let sortField = sortField(field) else { continue }
+                var order: SortDirection?
+                if let direction {
+                    switch direction.keyword {
+                    case .asc?: order = .asc
+                    case .desc?: order = .desc
+                    default:
+                        let word = text(direction)
+                        let suggestion = Suggestions.closest(to: word, among: ["asc", "desc"])
+                            ?? (word.lowercased().hasPrefix("desc") ? "desc" : word.lowercased().hasPrefix("asc") ? "asc" : nil)
+                        assembler.report(.error(
+                            .unknownSortOrder, at: direction.range,
+                            "expected 'asc' or 'desc' after the sort field" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                            fixIts: suggestion.map { [FixIt(range: direction.range, replacement: $0)] } ?? []))
+                        continue
+                    }
+                }
+                assembler.setSort(SortOrder(field: sortField, direction: order))
+            case .page(_, let number, let size), .range(_, let number, let size):
+                guard let number else {
+                    assembler.fail()
+                    continue
+                }
+                guard let first = windowNumber(number) else { continue }
+                var count: Int?
+                if let size {
+                    guard let value = windowNumber(size) else { continue }
+                    count = value
+                }
+                let window: ResultWindow
+                if case .page = modifier {
+                    window = .page(number: first, size: count)
+                } else {
+                    window = .range(start: first, size: count)
+                }
+                assembler.setWindow(window, at: modifier.range, numberRange: number.range, sizeRange: size?.range)
+            }
+        }
+    }
+
+    private mutating func sortField(_ token: Token) -> SortField? {
+        let name = text(token)
+        if let field = SortField.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) {
+            return field
+        }
+        let sortable = SortField.allCases.map(\.rawValue)
+        var message = "the API cannot sort by '\(name)'"
+        var fixIts: [FixIt] = []
+        if Filter.named(name) == nil, let suggestion = Suggestions.closest(to: name, among: sortable) {
+            message += "; did you mean '\(suggestion)'?"
+            fixIts = [FixIt(range: token.range, replacement: suggestion)]
+        }
+        assembler.report(.error(.unsortableField, at: token.range, message,
+                                notes: [DiagnosticNote("sortable fields: " + sortable.joined(separator: ", "))],
+                                fixIts: fixIts))
+        return nil
+    }
+
+    /// A page number, range start or size: a plain integer (limits are checked by the assembler).
+    private mutating func windowNumber(_ token: Token) -> Int? {
+        let raw = text(token)
+        if let value = Int(raw), value <= 1_000_000_000 { return value }
+        assembler.report(.error(.pageNumberOutOfRange, at: token.range, "'\(raw)' is too large"))
+        return nil
+    }
+}
+
+/// IDs: positive integers that fit the API's 64-bit IDs.
+public enum IDValue {
+    public enum Problem: Error, Sendable {
+        case notANumber(String), notPositive(String), tooLarge(String)
+
+        public func message(field: String) -> String {
+            switch self {
+            case .notANumber(let text): "'\(field)' takes an ID (a positive integer), not '\(text)'"
+            case .notPositive(let text): "'\(field)' takes an ID, which is a positive integer; '\(text)' is not"
+            case .tooLarge(let text): "'\(text)' is too large for an ID"
+            }
+        }
+    }
+
+    public static func parse(_ text: String) -> Result<Int64, Problem> {
+        let utf8 = text.utf8
+        guard !utf8.isEmpty else { return .failure(.notANumber(text)) }
+        var digits = Substring(text)
+        var negative = false
+        if let sign = digits.first, sign == "-" || sign == "+" {
+            negative = sign == "-"
+            digits = digits.dropFirst()
+        }
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return .failure(.notANumber(text))
+        }
+        guard let value = Int64(digits) else { return .failure(negative ? .notPositive(text) : .tooLarge(text)) }
+        if negative || value == 0 || text.hasPrefix("+") { return .failure(.notPositive(text)) }
+        return .success(value)
+    }
+}

@@ -1,0 +1,137 @@
+/// Stable diagnostic codes. The raw value is the public code (`error[V007]`); never renumber one.
+/// L: lexical, S: syntax, V: validation against the API's rules, U: request (URL) decoding.
+public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
+    // Lexical
+    case unterminatedString = "L001"
+    case invalidEscape = "L002"
+    case unexpectedCharacter = "L003"
+    case invalidUTF8 = "L004"
+    case nulCharacter = "L005"
+
+    // Syntax
+    case expectedField = "S001"
+    case expectedOperator = "S002"
+    case expectedValue = "S003"
+    case expectedCloseParen = "S004"
+    case expectedCloseBracket = "S005"
+    case expectedDotDot = "S006"
+    case unexpectedToken = "S007"
+    case nestingTooDeep = "S008"
+    case expectedModifierArgument = "S009"
+    case modifierBeforeFilter = "S010"
+    case expectedExpression = "S011"
+
+    // Validation: fields and values
+    case unknownField = "V001"
+    case notEqualUnsupported = "V002"
+    case notUnsupported = "V003"
+    case orUnsupported = "V004"
+    case inListUnsupported = "V005"
+    case wildcardUnsupported = "V006"
+    case typeAlone = "V007"
+    case conflictingValues = "V008"
+    case emptyDateRange = "V009"
+    case invalidID = "V010"
+    case unknownValue = "V011"
+    case operatorNotForField = "V012"
+    case duplicateFilter = "V013"
+    case invalidDate = "V014"
+    case expectedDate = "V015"
+    case noFilter = "V016"
+    case emptyCustomName = "V017"
+    case valueCase = "V018"
+    case emptyValue = "V019"
+
+    // Validation: modifiers
+    case pageAndRange = "V020"
+    case pageSizeOutOfRange = "V021"
+    case pageNumberOutOfRange = "V022"
+    case unsortableField = "V023"
+    case duplicateModifier = "V024"
+    case showAllWithNames = "V025"
+    case unknownSortOrder = "V026"
+
+    // Request decoding (`from-url`, the emulator)
+    case unknownParameter = "U001"
+    case repeatedParameter = "U002"
+    case invalidPercentEncoding = "U003"
+    case invalidDateRange = "U004"
+    case orderWithoutSort = "U005"
+    case invalidParameterValue = "U006"
+    case notAnActivitySearch = "U007"
+}
+
+public enum Severity: String, Sendable, Codable, Comparable {
+    case error, warning, note
+
+    private var rank: Int {
+        switch self {
+        case .error: 2
+        case .warning: 1
+        case .note: 0
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A suggested edit: replace `range` with `replacement`.
+public struct FixIt: Hashable, Sendable, Codable {
+    public var range: SourceRange
+    public var replacement: String
+
+    public init(range: SourceRange, replacement: String) {
+        self.range = range
+        self.replacement = replacement
+    }
+}
+
+public struct DiagnosticNote: Hashable, Sendable, Codable {
+    public var message: String
+    public var range: SourceRange?
+
+    public init(_ message: String, range: SourceRange? = nil) {
+        self.message = message
+        self.range = range
+    }
+}
+
+/// One finding about a query. Diagnostics are data; `DiagnosticRenderer` prints them.
+public struct Diagnostic: Hashable, Sendable, Codable {
+    public var code: DiagnosticCode
+    public var severity: Severity
+    public var range: SourceRange
+    public var message: String
+    public var notes: [DiagnosticNote]
+    public var fixIts: [FixIt]
+
+    public init(
+        _ code: DiagnosticCode, _ severity: Severity = .error, at range: SourceRange, _ message: String,
+        notes: [DiagnosticNote] = [], fixIts: [FixIt] = []
+    ) {
+        self.code = code
+        self.severity = severity
+        self.range = range
+        self.message = message
+        self.notes = notes
+        self.fixIts = fixIts
+    }
+
+    public static func error(
+        _ code: DiagnosticCode, at range: SourceRange, _ message: String,
+        notes: [DiagnosticNote] = [], fixIts: [FixIt] = []
+    ) -> Diagnostic {
+        Diagnostic(code, .error, at: range, message, notes: notes, fixIts: fixIts)
+    }
+
+    public static func warning(
+        _ code: DiagnosticCode, at range: SourceRange, _ message: String,
+        notes: [DiagnosticNote] = [], fixIts: [FixIt] = []
+    ) -> Diagnostic {
+        Diagnostic(code, .warning, at: range, message, notes: notes, fixIts: fixIts)
+    }
+}
+
+extension Array where Element == Diagnostic {
+    public var hasErrors: Bool { contains { $0.severity == .error } }
+}

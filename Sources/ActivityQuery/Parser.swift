@@ -1,0 +1,492 @@
+/// One query of a script: its tokens, its tree and the lexical and syntax diagnostics inside it.
+public struct ParsedQuery: Sendable {
+    public var syntax: QuerySyntax
+    public var diagnostics: [Diagnostic]
+}
+
+/// Splits a script into queries and parses each one. Never throws and always terminates: every
+/// loop consumes a token, and nesting deeper than `Parser.maximumDepth` is reported and skipped.
+public enum ScriptParser {
+    public static func parse(_ source: SourceText) -> [ParsedQuery] {
+        let (tokens, lexical) = Lexer.tokenize(source.bytes)
+        var queries: [ParsedQuery] = []
+        var lexicalIndex = 0
+        for slice in split(tokens) {
+            var parser = Parser(tokens: slice, source: source.bytes)
+            var parsed = parser.parseQuery()
+            // Lexical diagnostics belong to the query whose tokens hold them.
+            var own: [Diagnostic] = []
+            while lexicalIndex < lexical.count, lexical[lexicalIndex].range.start < parsed.syntax.range.end
+                || (lexical[lexicalIndex].range.start == parsed.syntax.range.end && parsed.syntax.range.isEmpty) {
+                own.append(lexical[lexicalIndex])
+                lexicalIndex += 1
+            }
+            parsed.diagnostics = own + parsed.diagnostics
+            parsed.diagnostics.sort { $0.range.start < $1.range.start }
+            queries.append(parsed)
+        }
+        if lexicalIndex < lexical.count {
+            // Problems in comments or trivia after the last query.
+            let rest = Array(lexical[lexicalIndex...])
+            let range = rest[0].range.union(rest[rest.count - 1].range)
+            queries.append(ParsedQuery(
+                syntax: QuerySyntax(range: range, filter: nil, modifiers: [], tokens: []), diagnostics: rest))
+        }
+        return queries
+    }
+
+    /// Groups significant tokens into queries. A query ends at `;`, at the end of the input, and at
+    /// a line break unless a bracket is open or the line's last token is `and` or `or`.
+    static func split(_ tokens: [Token]) -> [[Token]] {
+        var result: [[Token]] = []
+        var current: [Token] = []
+        var depth = 0
+        func finish() {
+            if !current.isEmpty { result.append(current) }
+            current = []
+            depth = 0
+        }
+        for token in tokens {
+            switch token.kind {
+            case .whitespace, .comment, .invalid:
+                // Invalid bytes were diagnosed by the lexer; the parser reads on past them.
+                continue
+            case .semicolon, .endOfFile:
+                finish()
+            case .newline:
+                if depth > 0 { continue }
+                if let last = current.last, last.keyword == .and || last.keyword == .or { continue }
+                finish()
+            case .leftParen, .leftBracket:
+                depth += 1
+                current.append(token)
+            case .rightParen, .rightBracket:
+                depth = max(0, depth - 1)
+                current.append(token)
+            default:
+                current.append(token)
+            }
+        }
+        finish()
+        return result
+    }
+}
+
+/// Recursive descent over the significant tokens of one query.
+struct Parser {
+    static let maximumDepth = 64
+
+    private let tokens: [Token]
+    private let source: [UInt8]
+    private var position = 0
+    private var depth = 0
+    private var reportedDepth = false
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(tokens: [Token], source: [UInt8]) {
+        var tokens = tokens
+        let end = tokens.last?.range.end ?? 0
+        tokens.append(Token(kind: .endOfFile, range: .at(end)))
+        self.tokens = tokens
+        self.source = source
+    }
+
+    private var current: Token { tokens[position] }
+    private var next: Token { tokens[min(position + 1, tokens.count - 1)] }
+    private var atEnd: Bool { current.kind == .endOfFile }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let token = tokens[position]
+        if position < tokens.count - 1 { position += 1 }
+        return token
+    }
+
+    private func text(_ token: Token) -> String {
+        String(decoding: source[token.range.start..<token.range.end], as: UTF8.self)
+    }
+
+    private func describe(_ token: Token) -> String {
+        switch token.kind {
+        case .endOfFile: return "end of query"
+        case .string: return "string \(text(token))"
+        default:
+            let shown = text(token)
+            return "'\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)'"
+        }
+    }
+
+    private mutating func error(
+        _ code: DiagnosticCode, at range: SourceRange, _ message: String, notes: [DiagnosticNote] = [],
+        fixIts: [FixIt] = []
+    ) {
+        diagnostics.append(.error(code, at: range, message, notes: notes, fixIts: fixIts))
+    }
+
+    /// Whether `token` can start a modifier here: `show`, `sort`, `page` or `range`.
+    private func startsModifier(_ token: Token) -> Bool {
+        token.kind == .word && (token.keyword?.startsModifier ?? false)
+    }
+
+    /// A token that can be a field name: a word that is not a reserved keyword.
+    private func isFieldName(_ token: Token) -> Bool {
+        guard token.kind == .word else { return false }
+        switch token.keyword {
+        case .and?, .or?, .not?, .in?: return false
+        case let keyword?: return !keyword.startsModifier
+        case nil: return true
+        }
+    }
+
+    mutating func parseQuery() -> ParsedQuery {
+        let range = tokens.count > 1 ? tokens[0].range.union(tokens[tokens.count - 2].range) : tokens[0].range
+        var filter: FilterSyntax?
+        var modifiers: [ModifierSyntax] = []
+        if !atEnd, !startsModifier(current) {
+            filter = parseOr()
+        }
+        while !atEnd {
+            if startsModifier(current) {
+                modifiers.append(parseModifier())
+            } else if current.keyword == .and || current.keyword == .or, !modifiers.isEmpty {
+                let joiner = advance()
+                error(.modifierBeforeFilter, at: joiner.range,
+                      "filters come before modifiers: move this condition in front of '\(text(modifiers[0].keyword))'")
+                let more = parseOr()
+                filter = filter.map { .and([$0, more], operators: [joiner]) } ?? more
+            } else if isFieldName(current), next.kind.isComparison || next.keyword == .in {
+                let missingJoin = current.range.start
+                error(.unexpectedToken, at: current.range, "expected 'and' before another condition",
+                      fixIts: [FixIt(range: .at(missingJoin), replacement: "and ")])
+                let more = parseOr()
+                filter = filter.map { .and([$0, more], operators: []) } ?? more
+            } else {
+                let token = advance()
+                let message = token.kind == .rightParen
+                    ? "unbalanced ')': no '(' is open here"
+                    : "unexpected \(describe(token)) \(filter == nil && modifiers.isEmpty ? "at the start of a query" : "after the query")"
+                error(.unexpectedToken, at: token.range, message)
+            }
+        }
+        let significant = Array(tokens.dropLast())
+        return ParsedQuery(
+            syntax: QuerySyntax(range: range, filter: filter, modifiers: modifiers, tokens: significant),
+            diagnostics: diagnostics)
+    }
+
+    // MARK: Filters
+
+    private mutating func parseOr() -> FilterSyntax {
+        var parts = [parseAnd()]
+        var operators: [Token] = []
+        while current.keyword == .or {
+            operators.append(advance())
+            parts.append(parseAnd())
+        }
+        return parts.count == 1 ? parts[0] : .or(parts, operators: operators)
+    }
+
+    private mutating func parseAnd() -> FilterSyntax {
+        var parts = [parseUnary()]
+        var operators: [Token] = []
+        while true {
+            if current.keyword == .and {
+                operators.append(advance())
+                parts.append(parseUnary())
+            } else if isFieldName(current), next.kind.isComparison || next.keyword == .in {
+                // `status = open queue = 5`: a condition follows without `and`.
+                error(.unexpectedToken, at: current.range, "expected 'and' between conditions",
+                      fixIts: [FixIt(range: .at(current.range.start), replacement: "and ")])
+                parts.append(parseUnary())
+            } else {
+                break
+            }
+        }
+        return parts.count == 1 ? parts[0] : .and(parts, operators: operators)
+    }
+
+    private mutating func parseUnary() -> FilterSyntax {
+        guard current.keyword == .not || current.kind == .bang else { return parsePrimary() }
+        if depth >= Parser.maximumDepth {
+            reportDepth(at: current.range)
+            let first = current
+            while current.keyword == .not || current.kind == .bang { advance() }
+            return .not(first, parsePrimary())
+        }
+        let op = advance()
+        depth += 1
+        defer { depth -= 1 }
+        return .not(op, parseUnary())
+    }
+
+    private mutating func reportDepth(at range: SourceRange) {
+        guard !reportedDepth else { return }
+        reportedDepth = true
+        error(.nestingTooDeep, at: range, "nesting deeper than \(Parser.maximumDepth) levels is not supported")
+    }
+
+    private mutating func parsePrimary() -> FilterSyntax {
+        if current.kind == .leftParen {
+            if depth >= Parser.maximumDepth {
+                reportDepth(at: current.range)
+                return .missing(skipBalanced())
+            }
+            let open = advance()
+            depth += 1
+            defer { depth -= 1 }
+            let inner: FilterSyntax
+            if current.kind == .rightParen {
+                error(.expectedExpression, at: current.range, "empty parentheses: expected a condition")
+                inner = .missing(.at(current.range.start))
+            } else {
+                inner = parseOr()
+            }
+            var close: Token?
+            if current.kind == .rightParen {
+                close = advance()
+            } else {
+                error(.expectedCloseParen, at: .at(current.range.start), "expected ')'",
+                      notes: [DiagnosticNote("to close this '('", range: open.range)],
+                      fixIts: [FixIt(range: .at(current.range.start), replacement: ")")])
+            }
+            return .group(open: open, inner, close: close)
+        }
+        if isFieldName(current) {
+            return .condition(parseCondition())
+        }
+        return recoverMissingCondition()
+    }
+
+    /// Skips a balanced run of parentheses starting at the current `(`, without recursion.
+    private mutating func skipBalanced() -> SourceRange {
+        let start = current.range
+        var level = 0
+        var last = current.range
+        repeat {
+            if current.kind == .leftParen { level += 1 }
+            if current.kind == .rightParen { level -= 1 }
+            last = advance().range
+        } while level > 0 && !atEnd
+        return start.union(last)
+    }
+
+    private mutating func recoverMissingCondition() -> FilterSyntax {
+        let token = current
+        if atEnd || current.keyword == .and || current.keyword == .or || current.kind == .rightParen
+            || startsModifier(current) {
+            let after = position > 0 ? tokens[position - 1] : nil
+            let message = after.map { "expected a condition after \(describe($0))" } ?? "expected a condition"
+            error(.expectedExpression, at: .at(token.range.start), message)
+            return .missing(.at(token.range.start))
+        }
+        if token.kind.isValue || token.kind.isComparison {
+            error(.expectedField, at: token.range, "expected a field name, found \(describe(token))")
+        } else {
+            error(.expectedExpression, at: token.range, "expected a condition, found \(describe(token))")
+        }
+        // Skip to something a condition or query can continue with.
+        var range = token.range
+        while !atEnd, current.keyword != .and, current.keyword != .or, current.kind != .rightParen,
+            !startsModifier(current) {
+            range = range.union(advance().range)
+        }
+        return .missing(range)
+    }
+
+    private mutating func parseCondition() -> ConditionSyntax {
+        let field = advance()
+        if current.kind.isComparison || current.keyword == .in {
+            let op = advance()
+            if op.keyword == .in {
+                return ConditionSyntax(field: field, op: op, value: parseInValue(after: op))
+            }
+            return ConditionSyntax(field: field, op: op, value: parseSingleValue(after: op))
+        }
+        // No operator. If a value follows, assume '=' was forgotten.
+        if current.kind.isValue, !(current.keyword.map { $0 == .and || $0 == .or || $0.startsModifier } ?? false) {
+            error(.expectedOperator, at: .at(current.range.start),
+                  "expected an operator such as '=' after '\(text(field))'",
+                  fixIts: [FixIt(range: .at(current.range.start), replacement: "= ")])
+            return ConditionSyntax(field: field, op: nil, value: .single(advance()))
+        }
+        error(.expectedOperator, at: .at(field.range.end),
+              "expected an operator such as '=' after '\(text(field))'")
+        return ConditionSyntax(field: field, op: nil, value: .missing(.at(field.range.end)))
+    }
+
+    private func isValueToken(_ token: Token) -> Bool {
+        guard token.kind.isValue else { return false }
+        switch token.keyword {
+        case .and?, .or?, .not?, .in?: return false
+        default: return true
+        }
+    }
+
+    private mutating func parseSingleValue(after op: Token) -> ValueSyntax {
+        if isValueToken(current), !startsModifier(current) || !startsModifierHere() {
+            return .single(advance())
+        }
+        if current.kind == .leftBracket || current.kind == .leftParen {
+            let kind = current.kind == .leftBracket ? "a date range" : "a list"
+            error(.expectedValue, at: current.range, "\(kind) needs 'in', not '\(text(op))'",
+                  fixIts: [FixIt(range: op.range, replacement: "in")])
+            return current.kind == .leftBracket ? parseDateRange() : parseList()
+        }
+        error(.expectedValue, at: .at(current.range.start), "expected a value after '\(text(op))'")
+        return .missing(.at(op.range.end))
+    }
+
+    /// `status = page 2`: is `page` a value or the start of a modifier? A modifier keyword is taken
+    /// as a modifier only when what follows fits the modifier.
+    private func startsModifierHere() -> Bool {
+        switch current.keyword {
+        case .show?: return next.kind == .word
+        case .sort?: return next.keyword == .by
+        case .page?, .range?: return next.kind == .number
+        default: return false
+        }
+    }
+
+    private mutating func parseInValue(after op: Token) -> ValueSyntax {
+        switch current.kind {
+        case .leftBracket: return parseDateRange()
+        case .leftParen: return parseList()
+        default:
+            error(.expectedValue, at: .at(current.range.start),
+                  "expected '[' (a date range) or '(' (a list) after 'in'")
+            return .missing(.at(op.range.end))
+        }
+    }
+
+    private mutating func parseDateRange() -> ValueSyntax {
+        let open = advance()
+        var lower: Token?
+        var separator: Token?
+        var upper: Token?
+        if isValueToken(current) { lower = advance() }
+        if current.kind == .dotDot {
+            separator = advance()
+        } else if current.kind == .comma {
+            error(.expectedDotDot, at: current.range, "date ranges separate their bounds with '..'",
+                  fixIts: [FixIt(range: current.range, replacement: " ..")])
+            separator = advance()
+        } else {
+            error(.expectedDotDot, at: .at(current.range.start), "expected '..' between the bounds of a date range")
+        }
+        if isValueToken(current) { upper = advance() }
+        var close: Token?
+        if current.kind == .rightBracket {
+            close = advance()
+        } else {
+            // Skip what cannot be in a range, up to its ']' if it is on this query.
+            var skipped: SourceRange?
+            while !atEnd, current.kind != .rightBracket, current.keyword != .and, current.keyword != .or,
+                !startsModifier(current), current.kind != .rightParen {
+                skipped = (skipped ?? current.range).union(advance().range)
+            }
+            if current.kind == .rightBracket {
+                if let skipped { error(.unexpectedToken, at: skipped, "unexpected text in a date range") }
+                close = advance()
+            } else {
+                error(.expectedCloseBracket, at: .at(skipped?.end ?? current.range.start),
+                      "expected ']' to close the date range",
+                      fixIts: [FixIt(range: .at(skipped?.end ?? current.range.start), replacement: "]")])
+            }
+        }
+        return .dateRange(open: open, lower: lower, separator: separator, upper: upper, close: close)
+    }
+
+    private mutating func parseList() -> ValueSyntax {
+        let open = advance()
+        var items: [Token] = []
+        while !atEnd, current.kind != .rightParen {
+            if isValueToken(current) {
+                items.append(advance())
+                if current.kind == .comma { advance() } else if current.kind != .rightParen { break }
+            } else {
+                error(.expectedValue, at: current.range, "expected a value in the list, found \(describe(current))")
+                if current.keyword == .and || current.keyword == .or || startsModifier(current) { break }
+                advance()
+            }
+        }
+        var close: Token?
+        if current.kind == .rightParen {
+            close = advance()
+        } else {
+            error(.expectedCloseParen, at: .at(current.range.start), "expected ')' to close the list",
+                  fixIts: [FixIt(range: .at(current.range.start), replacement: ")")])
+        }
+        return .list(open: open, items: items, close: close)
+    }
+
+    // MARK: Modifiers
+
+    private mutating func parseModifier() -> ModifierSyntax {
+        let keyword = advance()
+        switch keyword.keyword {
+        case .show?:
+            if current.keyword == .all {
+                let all = advance()
+                var names: [Token] = []
+                while current.kind == .comma, next.kind == .word, !startsModifier(next) {
+                    advance()
+                    names.append(advance())
+                }
+                return .show(keyword: keyword, all: all, names: names)
+            }
+            var names: [Token] = []
+            while current.kind == .word, !startsModifier(current) {
+                names.append(advance())
+                guard current.kind == .comma else { break }
+                advance()
+            }
+            if names.isEmpty {
+                error(.expectedModifierArgument, at: .at(current.range.start),
+                      "expected 'all' or attribute names after 'show'")
+            }
+            return .show(keyword: keyword, all: nil, names: names)
+        case .sort?:
+            var by: Token?
+            if current.keyword == .by {
+                by = advance()
+            } else {
+                error(.expectedModifierArgument, at: .at(current.range.start), "expected 'by' after 'sort'",
+                      fixIts: [FixIt(range: .at(current.range.start), replacement: "by ")])
+            }
+            var field: Token?
+            if current.kind == .word, !startsModifier(current), current.keyword != .asc, current.keyword != .desc {
+                field = advance()
+            } else {
+                error(.expectedModifierArgument, at: .at(current.range.start),
+                      "expected a field to sort by (id, createdDate or lastModifiedDate)")
+            }
+            var direction: Token?
+            if current.kind == .word, !startsModifier(current),
+                current.keyword == nil || current.keyword == .asc || current.keyword == .desc {
+                direction = advance()
+            }
+            return .sort(keyword: keyword, by: by, field: field, direction: direction)
+        default:
+            let name = keyword.keyword == .page ? "page" : "range"
+            var number: Token?
+            if current.kind == .number {
+                number = advance()
+            } else {
+                error(.expectedModifierArgument, at: .at(current.range.start),
+                      "expected a number after '\(name)'")
+            }
+            var size: Token?
+            if current.keyword == .size {
+                let sizeKeyword = advance()
+                if current.kind == .number {
+                    size = advance()
+                } else {
+                    error(.expectedModifierArgument, at: .at(sizeKeyword.range.end), "expected a number after 'size'")
+                }
+            }
+            return keyword.keyword == .page
+                ? .page(keyword: keyword, number: number, size: size)
+                : .range(keyword: keyword, start: number, size: size)
+        }
+    }
+}

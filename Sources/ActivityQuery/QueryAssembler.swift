@@ -1,0 +1,139 @@
+/// Collects filters and modifiers from a front end (the language binder or the request decoder)
+/// and applies the API's rules that concern the query as a whole, so that both front ends accept
+/// and reject exactly the same queries.
+struct QueryAssembler {
+    enum Value: Hashable {
+        case id(Int64)
+        case text(String)
+    }
+
+    private(set) var query = ActivityQuery()
+    private(set) var diagnostics: [Diagnostic] = []
+    /// Where each filter was first set.
+    private var origins: [Filter: SourceRange] = [:]
+    private var dateOrigins: [Filter: [SourceRange]] = [:]
+    private var windowOrigin: SourceRange?
+    private(set) var failed = false
+
+    mutating func report(_ diagnostic: Diagnostic) {
+        if diagnostic.severity == .error { failed = true }
+        diagnostics.append(diagnostic)
+    }
+
+    /// Marks the query as unusable because of a problem that was reported elsewhere.
+    mutating func fail() { failed = true }
+
+    mutating func set(_ filter: Filter, _ value: Value, at range: SourceRange, display: String) {
+        if let existing = current(filter) {
+            if existing == value {
+                report(.warning(.duplicateFilter, at: range, "'\(filter.name)' is already set to \(display)",
+                                notes: origins[filter].map { [DiagnosticNote("first set here", range: $0)] } ?? [],
+                                fixIts: []))
+            } else {
+                report(.error(.conflictingValues, at: range,
+                              "'\(filter.name)' is already set to another value; the API matches one value per filter",
+                              notes: origins[filter].map { [DiagnosticNote("first set here", range: $0)] } ?? []))
+            }
+            return
+        }
+        origins[filter] = range
+        switch (filter, value) {
+        case (.customer, .id(let id)): query.customer = id
+        case (.case, .id(let id)): query.caseID = id
+        case (.assignedTo, .id(let id)): query.assignedTo = id
+        case (.queue, .id(let id)): query.queue = id
+        case (.status, .text(let text)): query.status = text
+        case (.mode, .text(let text)): query.mode = text
+        case (.type, .text(let text)): query.type = text
+        case (.assignedUserName, .text(let text)): query.assignedUserName = text
+        case (.custom(let name), .text(let text)): query.customAttributes[name] = text
+        default: preconditionFailure("value kind does not fit \(filter.name)")
+        }
+    }
+
+    private func current(_ filter: Filter) -> Value? {
+        switch filter {
+        case .customer: query.customer.map(Value.id)
+        case .case: query.caseID.map(Value.id)
+        case .assignedTo: query.assignedTo.map(Value.id)
+        case .queue: query.queue.map(Value.id)
+        case .status: query.status.map(Value.text)
+        case .mode: query.mode.map(Value.text)
+        case .type: query.type.map(Value.text)
+        case .assignedUserName: query.assignedUserName.map(Value.text)
+        case .custom(let name): query.customAttributes[name].map(Value.text)
+        case .createdDate, .lastModifiedDate: nil
+        }
+    }
+
+    /// Narrows a date filter; several conditions on one field intersect.
+    mutating func constrain(_ filter: Filter, to range: DateRange, at source: SourceRange) {
+        dateOrigins[filter, default: []].append(source)
+        if origins[filter] == nil { origins[filter] = source }
+        switch filter {
+        case .createdDate: query.createdDate = query.createdDate?.intersected(with: range) ?? range
+        case .lastModifiedDate: query.lastModifiedDate = query.lastModifiedDate?.intersected(with: range) ?? range
+        default: preconditionFailure("\(filter.name) is not a date filter")
+        }
+    }
+
+    mutating func setAttributes(_ selection: AttributeSelection) { query.attributes = selection }
+    mutating func setSort(_ sort: SortOrder) { query.sort = sort }
+
+    /// Sets the result window after checking the API's limits; reports page/range mixing.
+    mutating func setWindow(_ window: ResultWindow, at range: SourceRange, numberRange: SourceRange?, sizeRange: SourceRange?) {
+        if let windowOrigin, let existing = query.window {
+            let sameKind: Bool
+            switch (existing, window) {
+            case (.page, .page), (.range, .range): sameKind = true
+            default: sameKind = false
+            }
+            if sameKind {
+                report(.error(.duplicateModifier, at: range, "the result window is already given",
+                              notes: [DiagnosticNote("first given here", range: windowOrigin)]))
+            } else {
+                report(.error(.pageAndRange, at: range,
+                              "page and range parameters exclude each other: use one of them",
+                              notes: [DiagnosticNote("the other one is here", range: windowOrigin)]))
+            }
+            return
+        }
+        windowOrigin = range
+        let (first, size, firstName): (Int, Int?, String)
+        switch window {
+        case .page(let number, let pageSize): (first, size, firstName) = (number, pageSize, "page number")
+        case .range(let start, let rangeSize): (first, size, firstName) = (start, rangeSize, "range start")
+        }
+        var valid = true
+        if first < 1 {
+            report(.error(.pageNumberOutOfRange, at: numberRange ?? range, "the \(firstName) must be 1 or more"))
+            valid = false
+        }
+        if let size, !ResultWindow.sizeLimit.contains(size) {
+            report(.error(.pageSizeOutOfRange, at: sizeRange ?? range,
+                          "the size must be between 1 and 75 (the API's limit); it is \(size)"))
+            valid = false
+        }
+        if valid { query.window = window }
+    }
+
+    /// Applies the whole-query rules and returns the query, or nil when it has errors.
+    mutating func finish(queryRange: SourceRange) -> ActivityQuery? {
+        for filter in [Filter.createdDate, .lastModifiedDate] {
+            let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate
+            guard let range, range.isEmpty, let places = dateOrigins[filter] else { continue }
+            report(.error(.emptyDateRange, at: places[0],
+                          "the conditions on '\(filter.name)' leave no date: the range is empty",
+                          notes: places.dropFirst().map { DiagnosticNote("intersected with this", range: $0) }))
+        }
+        let filters = query.filters
+        if filters.isEmpty, !failed {
+            report(.error(.noFilter, at: queryRange, "a search needs at least one filter",
+                          notes: [DiagnosticNote("for example: status = open")]))
+        } else if filters == [.type], let place = origins[.type] {
+            report(.error(.typeAlone, at: place, "'type' must be combined with at least one other filter",
+                          notes: [DiagnosticNote("the API rejects a search by type alone; add e.g. 'queue = 1000 and'")]))
+        }
+        return failed ? nil : query
+    }
+}

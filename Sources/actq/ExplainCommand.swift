@@ -1,0 +1,75 @@
+import ActivityQuery
+import ArgumentParser
+import Foundation
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show the exact API request(s) of queries: method, URL and headers (session masked).")
+
+    @OptionGroup var inputs: QueryInputs
+    @OptionGroup var global: GlobalOptions
+
+    static let maskedSession = "********"
+
+    func run() throws {
+        let format = try DiagnosticFormat(global.format, command: "explain")
+        let context = try global.dateContext()
+        let printer = DiagnosticPrinter(global: global)
+        var failed = false
+        var blocks: [String] = []
+        for source in try inputs.sources() {
+            for compiled in QueryCompiler.compile(source, context: context) {
+                if printer.report(compiled.diagnostics, in: source) { failed = true }
+                guard compiled.query != nil else { continue }
+                switch format {
+                case .text:
+                    blocks.append(compiled.requests.map(Self.text).joined(separator: "\n"))
+                case .json:
+                    let explained = ExplainedQuery(
+                        source: source.text(compiled.range),
+                        canonical: CanonicalPrinter.print(compiled.syntax, source: source.bytes),
+                        requests: compiled.requests.map(ExplainedRequest.init))
+                    blocks.append(try JSONOutput.encode(explained))
+                }
+            }
+        }
+        if !blocks.isEmpty {
+            Output.write(blocks.joined(separator: format == .text ? "\n" : "\n") + "\n")
+        }
+        if failed { throw ExitCode(Exit.queryErrors) }
+    }
+
+    static func text(_ request: SearchRequest) -> String {
+        """
+        \(SearchRequest.method) \(request.pathAndQuery)
+        Accept: application/json
+        X-egain-session: \(maskedSession)
+
+        """
+    }
+}
+
+struct ExplainedRequest: Codable {
+    var method: String
+    var path: String
+    var query: String
+    var url: String
+    var parameters: [QueryParameter]
+    var headers: [String: String]
+
+    init(_ request: SearchRequest) {
+        method = SearchRequest.method
+        path = SearchRequest.path
+        query = request.queryString
+        url = request.pathAndQuery
+        parameters = request.parameters
+        headers = ["Accept": "application/json", "X-egain-session": ExplainCommand.maskedSession]
+    }
+}
+
+struct ExplainedQuery: Codable {
+    var source: String
+    var canonical: String
+    var requests: [ExplainedRequest]
+}

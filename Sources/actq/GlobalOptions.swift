@@ -1,0 +1,131 @@
+import ActivityQuery
+import ArgumentParser
+import Foundation
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case table, vertical, json, ndjson, csv, xml
+}
+
+enum BackendKind: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case local, remote
+}
+
+enum ColorMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case auto, always, never
+}
+
+/// Options that every command takes, before or after the subcommand's name.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Backend to run queries on: local or remote.")
+    var backend: BackendKind?
+
+    @Option(help: ArgumentHelp("Local store to use (default: the bundled demo store).", valueName: "path"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("Base URL of the remote API, e.g. https://host/system.", valueName: "url"))
+    var url: String?
+
+    @Option(help: "User name for the remote API.")
+    var user: String?
+
+    @Option(help: "Output format: table, vertical, json, ndjson, csv or xml.")
+    var format: OutputFormat?
+
+    @Option(help: ArgumentHelp("Time zone for dates without an offset (default: the machine's).", valueName: "zone"))
+    var tz: String?
+
+    @Option(help: "Colours: auto, always or never.")
+    var color: ColorMode = .auto
+
+    @Option(help: "Named profile from the configuration file.")
+    var profile: String?
+
+    @Flag(help: "Return every page of a result.")
+    var all = false
+
+    @Flag(help: "Exit with 4 when a query matches nothing.")
+    var failEmpty = false
+
+    /// Options that take a value, as typed on the command line.
+    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile"]
+    static let flags: Set<String> = ["--all", "--fail-empty"]
+
+    func timeZone() throws -> TimeZone {
+        guard let tz else { return .current }
+        if let zone = TimeZoneParser.parse(tz) { return zone }
+        throw ValidationError("unknown time zone '\(tz)': use a name such as Europe/Berlin or UTC, or an offset such as +02:00")
+    }
+
+    func dateContext() throws -> DateContext {
+        DateContext.current(timeZone: try timeZone())
+    }
+
+    /// Whether to colour what is written to a stream.
+    func useColor(for stream: FileHandle) -> Bool {
+        switch color {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
+            return isatty(stream.fileDescriptor) != 0
+        }
+    }
+}
+
+enum TimeZoneParser {
+    static func parse(_ text: String) -> TimeZone? {
+        if text.uppercased() == "UTC" || text == "Z" { return TimeZone(identifier: "UTC") }
+        if let zone = TimeZone(identifier: text) { return zone }
+        // `+02:00`, `-0530`
+        let bytes = Array(text.utf8)
+        guard bytes.count == 6 || bytes.count == 5, bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-") else {
+            return nil
+        }
+        let digits = bytes.dropFirst().filter { $0 != UInt8(ascii: ":") }
+        guard digits.count == 4, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let value = digits.map { Int($0 - 0x30) }
+        let seconds = ((value[0] * 10 + value[1]) * 60 + value[2] * 10 + value[3]) * 60
+        guard seconds <= 18 * 3600 else { return nil }
+        return TimeZone(secondsFromGMT: bytes[0] == UInt8(ascii: "-") ? -seconds : seconds)
+    }
+}
+
+/// Moves global options typed before a subcommand's name to after it, so that
+/// `actq --format json explain -e …` and `actq explain -e … --format json` mean the same.
+enum ArgumentOrder {
+    static func normalize(_ arguments: [String], subcommands: Set<String>) -> [String] {
+        var before: [String] = []
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" { return arguments }
+            if subcommands.contains(argument) {
+                return before + [argument] + moved + arguments[(index + 1)...]
+            }
+            if GlobalOptions.valueOptions.contains(argument), index + 1 < arguments.count {
+                moved += [argument, arguments[index + 1]]
+                index += 2
+                continue
+            }
+            if let equals = argument.firstIndex(of: "="), GlobalOptions.valueOptions.contains(String(argument[..<equals])) {
+                moved.append(argument)
+                index += 1
+                continue
+            }
+            if GlobalOptions.flags.contains(argument) {
+                moved.append(argument)
+                index += 1
+                continue
+            }
+            before.append(argument)
+            if argument == "-e" || argument == "--execute", index + 1 < arguments.count {
+                before.append(arguments[index + 1])
+                index += 2
+                continue
+            }
+            index += 1
+        }
+        return arguments
+    }
+}
