@@ -226,12 +226,33 @@ public enum Filter: Hashable, Sendable, Codable {
         }
     }
 
-    /// Looks a field up by name, case-insensitively; `custom.<name>` keeps `<name>` as written.
+    private static let byLowercasedName: [String: Filter] = Dictionary(
+        uniqueKeysWithValues: fixed.map { ($0.name.lowercased(), $0) })
+
+    /// Looks a field up by name, case-insensitively; `custom.<name>` keeps `<name>` as written,
+    /// and `custom."<name>"` is the quoted form for names that are not plain words.
     public static func named(_ text: String) -> Filter? {
-        let lowered = text.lowercased()
-        if lowered.hasPrefix("custom.") {
-            return .custom(String(text.dropFirst("custom.".count)))
+        let utf8 = text.utf8
+        if utf8.count >= 7, utf8.prefix(7).elementsEqual("custom.".utf8, by: { $0 | 0x20 == $1 | 0x20 }) {
+            let name = text.utf8.dropFirst(7)
+            if name.first == UInt8(ascii: "\"") {
+                return .custom(StringLiteral.decode(ArraySlice(name)).value)
+            }
+            return .custom(String(decoding: name, as: UTF8.self))
         }
-        return fixed.first { $0.name.lowercased() == lowered }
+        return byLowercasedName[text.lowercased()]
+    }
+
+    /// The field as the language writes it: `status`, `custom.rating`, `custom."two words"`.
+    public var spelling: String {
+        guard case .custom(let name) = self else { return self.name }
+        return Filter.isPlainCustomName(name) ? "custom." + name : "custom." + StringLiteral.quote(name)
+    }
+
+    static func isPlainCustomName(_ name: String) -> Bool {
+        let bytes = Array(("custom." + name).utf8)
+        let (tokens, diagnostics) = Lexer.tokenize(bytes)
+        return !name.isEmpty && diagnostics.isEmpty && tokens.count == 2 && tokens[0].kind == .word
+            && tokens[0].range.end == bytes.count && bytes.last != UInt8(ascii: "\"")
     }
 }

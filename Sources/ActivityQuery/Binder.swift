@@ -4,6 +4,9 @@ public struct Binder {
     private let source: [UInt8]
     private let context: DateContext
     private var assembler = QueryAssembler()
+    /// Inside an `or`, conditions are checked one by one but not combined: alternatives may
+    /// rightly repeat a field.
+    private var insideDisjunction = false
 
     public static func bind(_ syntax: QuerySyntax, source: [UInt8], context: DateContext)
         -> (query: ActivityQuery?, diagnostics: [Diagnostic])
@@ -45,12 +48,17 @@ public struct Binder {
                     "'or' is not supported yet: the API combines filters with AND only",
                     notes: [DiagnosticNote("run each alternative as its own query for now")]))
             }
+            let outer = insideDisjunction
+            insideDisjunction = true
             for part in parts { bindFilter(part) }
-        case .not(let op, let operand):
+            insideDisjunction = outer
+        case .not(let op, var operand):
             assembler.report(.error(
                 .notUnsupported, at: op.range,
                 "the API cannot negate a filter: '\(text(op))' is not supported",
                 notes: [DiagnosticNote("the API matches exact values only")]))
+            // One diagnostic for a chain such as `not not x`.
+            while case .not(_, let inner) = operand { operand = inner }
             bindFilter(operand)
         case .missing:
             assembler.fail()
@@ -59,6 +67,11 @@ public struct Binder {
 
     private mutating func lookupField(_ token: Token) -> Filter? {
         let name = text(token)
+        if token.range.length > 7, source[token.range.start + 7] == UInt8(ascii: "\"") {
+            let problems = StringLiteral.decode(source[(token.range.start + 7)..<token.range.end]).diagnostics
+            for problem in problems { assembler.report(problem) }
+            if !problems.isEmpty { return nil }
+        }
         if let filter = Filter.named(name) {
             if case .custom(let attribute) = filter, attribute.isEmpty {
                 assembler.report(.error(.emptyCustomName, at: token.range,
@@ -91,7 +104,15 @@ public struct Binder {
             return
         }
         let range = condition.range
+        if case .missing = condition.value {
+            assembler.fail()  // reported by the parser
+            return
+        }
         if case .list(_, let items, _) = condition.value {
+            guard op.keyword == .in else {
+                assembler.fail()  // the parser reported the missing 'in'
+                return
+            }
             assembler.report(.error(
                 .inListUnsupported, at: op.range.union(condition.value.range),
                 "'in (…)' lists are not supported yet: the API matches one value per filter",
@@ -130,20 +151,21 @@ public struct Binder {
         case .id(let id): display = String(id)
         case .text(let text): display = StringLiteral.literal(text)
         }
-        assembler.set(field, value, at: range, display: display)
+        if !insideDisjunction { assembler.set(field, value, at: range, display: display) }
     }
 
-    private mutating func stringValue(_ token: Token) -> String {
+    /// The value of a string token, or nil after reporting its bad escapes.
+    private mutating func stringValue(_ token: Token) -> String? {
         let (value, problems) = StringLiteral.decode(source[token.range.start..<token.range.end])
         for problem in problems { assembler.report(problem) }
-        return value
+        return problems.isEmpty ? value : nil
     }
 
     /// The value of a token for a non-date field, or nil after reporting why it does not fit.
     private mutating func value(of token: Token, for field: Filter) -> QueryAssembler.Value? {
         switch field.valueKind {
         case .id:
-            let raw = token.kind == .string ? stringValue(token) : text(token)
+            guard let raw = token.kind == .string ? stringValue(token) : text(token) else { return nil }
             switch IDValue.parse(raw) {
             case .success(let id): return .id(id)
             case .failure(let problem):
@@ -153,7 +175,8 @@ public struct Binder {
         case .code, .text:
             let value: String
             if token.kind == .string {
-                value = stringValue(token)
+                guard let decoded = stringValue(token) else { return nil }
+                value = decoded
             } else {
                 value = text(token)
                 if value.contains("*") {
@@ -219,7 +242,9 @@ public struct Binder {
                 assembler.fail()
                 return
             }
-            assembler.constrain(field, to: DateRange(start: start?.first, end: end?.last), at: range)
+            if !insideDisjunction {
+                assembler.constrain(field, to: DateRange(start: start?.first, end: end?.last), at: range)
+            }
             return
         }
         guard case .single(let token) = value else {
@@ -238,7 +263,7 @@ public struct Binder {
             assembler.fail()
             return
         }
-        assembler.constrain(field, to: bounds, at: range)
+        if !insideDisjunction { assembler.constrain(field, to: bounds, at: range) }
     }
 
     /// Evaluates a date token, or reports why it is not a date.

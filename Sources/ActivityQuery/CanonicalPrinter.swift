@@ -13,7 +13,7 @@ public enum CanonicalPrinter {
             case .customer, .case, .assignedTo, .queue:
                 parts.append("\(filter.name) = \(query.parameterValue(of: filter)!)")
             default:
-                parts.append("\(filter.name) = \(StringLiteral.literal(query.parameterValue(of: filter)!))")
+                parts.append("\(filter.spelling) = \(StringLiteral.literal(query.parameterValue(of: filter)!))")
             }
         }
         var text = parts.joined(separator: " and ")
@@ -169,7 +169,7 @@ private struct TreePrinter {
     mutating func condition(_ condition: ConditionSyntax) {
         let name = text(condition.field)
         if let field = Filter.named(name) {
-            output += field.name
+            output += field.spelling
         } else {
             output += name
         }

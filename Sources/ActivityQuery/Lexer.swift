@@ -154,6 +154,13 @@ public struct Lexer {
             default:
                 if Lexer.isAtomByte(byte) {
                     index = lexAtom(input, start)
+                } else if byte >= 0x80, case let length = Lexer.scalarLength(input, index), length > 0 {
+                    if Lexer.isUnicodeSpace(input, index, length) {
+                        index += length
+                        append(.whitespace, start, index)
+                    } else {
+                        index = lexAtom(input, start)
+                    }
                 } else if byte >= 0x80 {
                     // A non-ASCII byte that does not begin a valid scalar.
                     index += 1
@@ -251,20 +258,26 @@ public struct Lexer {
     }
 
     private mutating func lexString(_ input: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
+        let end = scanString(input, start)
+        append(.string, start, end)
+        return end
+    }
+
+    /// Scans a double-quoted string starting at `start`; reports it when it is not closed on its
+    /// line. Returns the offset after it.
+    private mutating func scanString(_ input: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
         var index = start + 1
         let count = input.count
         while index < count {
             let byte = input[index]
             if byte == UInt8(ascii: "\"") {
                 validateText(input, start, index + 1)
-                append(.string, start, index + 1)
                 return index + 1
             }
             if byte == UInt8(ascii: "\n") { break }
             index += byte == UInt8(ascii: "\\") && index + 1 < count && input[index + 1] != UInt8(ascii: "\n") ? 2 : 1
         }
         validateText(input, start, index)
-        append(.string, start, index)
         diagnostics.append(
             .error(.unterminatedString, at: SourceRange(start, index), "unterminated string: add a closing '\"'",
                    fixIts: [FixIt(range: .at(index), replacement: "\"")]))
@@ -290,9 +303,22 @@ public struct Lexer {
                 break
             }
         }
+        // `custom."any name"`: a custom attribute name that needs quoting is part of the word.
+        if index - start == 7, index < count, input[index] == UInt8(ascii: "\""), Lexer.isCustomPrefix(input, start) {
+            index = scanString(input, index)
+            append(.word, start, index)
+            return index
+        }
         let kind = Lexer.classify(input, start, index)
         append(kind, start, index, keyword: kind == .word ? Lexer.keyword(input, start, index) : nil)
         return index
+    }
+
+    static func isCustomPrefix(_ input: UnsafeBufferPointer<UInt8>, _ start: Int) -> Bool {
+        for (offset, byte) in "custom.".utf8.enumerated() where input[start + offset] | 0x20 != byte | 0x20 {
+            return false
+        }
+        return true
     }
 
     /// No-break and other Unicode spaces separate tokens like ASCII spaces do.
@@ -335,7 +361,7 @@ public struct Lexer {
             while digit(cursor) { cursor += 1 }
             if cursor == end { return .number }
             // `-7d`, `+2w`
-            if signed, cursor + 1 == end, isUnit(input[cursor]) { return .relativeDate }
+            if signed, cursor + 1 == end, isUnit(input[cursor] | 0x20) { return .relativeDate }
             // `2024-01-15…`
             if !signed, cursor - index == 4, input[cursor] == UInt8(ascii: "-") { return .date }
             return .word
@@ -361,7 +387,7 @@ public struct Lexer {
         guard digit(index) else { return .word }
         while digit(index) { index += 1 }
         length = end - index
-        return length == 1 && isUnit(input[index]) ? .relativeDate : .word
+        return length == 1 && isUnit(input[index] | 0x20) ? .relativeDate : .word
     }
 
     @inline(__always)

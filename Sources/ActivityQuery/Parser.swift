@@ -323,6 +323,12 @@ struct Parser {
     }
 
     private mutating func parseSingleValue(after op: Token) -> ValueSyntax {
+        if op.kind == .equal, current.kind == .equal, current.range.start == op.range.end {
+            // `==`: say so once, and read on as if it were `=`.
+            error(.unexpectedToken, at: op.range.union(current.range), "the language compares with '=', not '=='",
+                  fixIts: [FixIt(range: current.range, replacement: "")])
+            advance()
+        }
         if isValueToken(current), !startsModifier(current) || !startsModifierHere() {
             return .single(advance())
         }
@@ -352,6 +358,13 @@ struct Parser {
         case .leftBracket: return parseDateRange()
         case .leftParen: return parseList()
         default:
+            if isValueToken(current) {
+                let value = advance()
+                error(.expectedValue, at: value.range,
+                      "expected '[' (a date range) or '(' (a list) after 'in'; for one value use '='",
+                      fixIts: [FixIt(range: op.range, replacement: "=")])
+                return .missing(value.range)
+            }
             error(.expectedValue, at: .at(current.range.start),
                   "expected '[' (a date range) or '(' (a list) after 'in'")
             return .missing(.at(op.range.end))

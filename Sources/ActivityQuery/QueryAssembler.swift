@@ -126,8 +126,12 @@ struct QueryAssembler {
                           "the conditions on '\(filter.name)' leave no date: the range is empty",
                           notes: places.dropFirst().map { DiagnosticNote("intersected with this", range: $0) }))
         }
+        // The whole-query rules speak of the filters that were given correctly: when one of them
+        // failed, "type alone" or "no filter" would be misleading.
         let filters = query.filters
-        if filters.isEmpty, !failed {
+        if failed {
+            return nil
+        } else if filters.isEmpty {
             report(.error(.noFilter, at: queryRange, "a search needs at least one filter",
                           notes: [DiagnosticNote("for example: status = open")]))
         } else if filters == [.type], let place = origins[.type] {

@@ -96,7 +96,10 @@ public enum RequestDecoder {
                     assembler.setAttributes(.named(names))
                 }
             default:
-                guard let filter = Filter.named(name), filter.name == name || name.hasPrefix("custom.") else {
+                let filter: Filter? = name.hasPrefix("custom.")
+                    ? (name.utf8.count > 7 ? .custom(String(name.dropFirst(7))) : nil)
+                    : Filter.fixed.first { $0.name == name }
+                guard let filter else {
                     let known = Filter.fixed.map(\.name) + ["$pagenum", "$pagesize", "$rangestart", "$rangesize", "$sort", "$order", "$attribute"]
                     let suggestion = Suggestions.closest(to: name, among: known)
                     assembler.report(.error(.unknownParameter, at: nameRange,

@@ -56,8 +56,17 @@ struct GlobalOptions: ParsableArguments {
         throw ValidationError("unknown time zone '\(tz)': use a name such as Europe/Berlin or UTC, or an offset such as +02:00")
     }
 
+    /// The clock for relative dates: the real one, or the instant in `ACTQ_NOW` (for reproducible
+    /// scripts and tests), e.g. `ACTQ_NOW=2024-06-15T12:00:00Z`.
     func dateContext() throws -> DateContext {
-        DateContext.current(timeZone: try timeZone())
+        let zone = try timeZone()
+        guard let frozen = ProcessInfo.processInfo.environment["ACTQ_NOW"], !frozen.isEmpty else {
+            return DateContext.current(timeZone: zone)
+        }
+        guard case .success(.instant(let now)) = APIDate.parseLiteral(Array(frozen.utf8)) else {
+            throw ValidationError("ACTQ_NOW must be an instant with a zone, such as 2024-06-15T12:00:00Z")
+        }
+        return DateContext(now: now, timeZone: zone)
     }
 
     /// Whether to colour what is written to a stream.

@@ -1,0 +1,58 @@
+import ActivityQuery
+import Foundation
+import Testing
+
+@Suite struct RoundTripTests {
+    static let validInputs: [CorpusCase] = Corpus.loadAll().filter { item in
+        item.kind == .query && item.requests != nil && !(item.requests?.isEmpty ?? true)
+    }
+
+    /// `fmt` is idempotent: formatting the canonical form changes nothing.
+    @Test(arguments: validInputs)
+    func formatIsIdempotent(_ item: CorpusCase) {
+        let once = format(item.input)
+        #expect(format(once) == once)
+        // And formatting never changes what the query means.
+        #expect(queries(once, item.context) == queries(item.input, item.context))
+    }
+
+    /// `from-url(explain(q))` gives back the query: the same filter model, and for a query already
+    /// in canonical form with UTC instants, the same text as `fmt`.
+    @Test(arguments: validInputs)
+    func fromURLOfExplainGivesBackTheQuery(_ item: CorpusCase) {
+        let compiled = QueryCompiler.compile(item.input, context: item.context)
+        for query in compiled where query.query != nil {
+            let request = SearchRequest(query.query!)
+            let (decoded, diagnostics) = RequestDecoder.decode(request.pathAndQuery)
+            #expect(!diagnostics.hasErrors)
+            #expect(decoded == query.query)
+            let text = CanonicalPrinter.print(decoded!)
+            #expect(format(text) == text + "\n", "from-url output is in canonical form")
+            #expect(queries(text, item.context) == [query.query])
+        }
+    }
+
+    @Test func fromURLOfExplainEqualsFmtForCanonicalQueries() {
+        let canonical = [
+            "customer = 1002 show all",
+            "case = 1001 page 2 size 10",
+            "status = open and lastModifiedDate in [2024-01-01T00:00:00.000Z .. 2024-01-31T23:59:59.999Z]",
+            "queue = 1000 and createdDate >= 2024-03-01T09:00:00.000Z",
+            "customer = 5 and custom.a = \"x y\" and custom.b = 2 and assignedUserName = jenny and type = email sort by id desc range 3 size 4",
+        ]
+        for text in canonical {
+            let query = compileOne(text).query!
+            let back = CanonicalPrinter.print(RequestDecoder.decode(SearchRequest(query).pathAndQuery).query!)
+            #expect(back + "\n" == format(text))
+        }
+    }
+
+    func format(_ text: String) -> String {
+        let source = SourceText(text)
+        return CanonicalPrinter.format(source, queries: ScriptParser.parse(source))
+    }
+
+    func queries(_ text: String, _ context: DateContext) -> [ActivityQuery?] {
+        QueryCompiler.compile(text, context: context).map(\.query)
+    }
+}
