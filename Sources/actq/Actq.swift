@@ -7,6 +7,10 @@ struct Actq: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actq",
         abstract: "Query activities of an eGain / Cisco ECE deployment.",
+        usage: """
+            actq [-e <query> ...] [<options>]       run queries (standard input when no -e)
+            actq <subcommand> [<options>]
+            """,
         discussion: """
             Type a query such as
               status = open and lastModifiedDate >= -7d sort by lastModifiedDate desc

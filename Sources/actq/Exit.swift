@@ -11,9 +11,13 @@ enum Exit {
     static let usage: Int32 = 64
 
     static let summary = """
-        Exit codes: 0 success (including no matches), 1 a query failed at run time, 2 a query has \
-        errors (syntax or validation), 3 backend unreachable or authentication failed, 4 no matches \
-        (with --fail-empty), 64 bad command-line usage.
+        Exit codes:
+          0   success (including no matches)
+          1   a query failed at run time
+          2   a query has errors (syntax or validation)
+          3   backend unreachable or authentication failed
+          4   no matches (with --fail-empty)
+          64  bad command-line usage
         """
 }
 

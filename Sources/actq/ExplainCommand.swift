@@ -24,7 +24,7 @@ struct ExplainCommand: ParsableCommand {
                 guard compiled.query != nil else { continue }
                 switch format {
                 case .text:
-                    blocks.append(compiled.requests.map(Self.text).joined(separator: "\n"))
+                    blocks.append(compiled.requests.map(Self.text).joined(separator: "\n\n"))
                 case .json:
                     let explained = ExplainedQuery(
                         source: source.text(compiled.range),
@@ -35,17 +35,17 @@ struct ExplainCommand: ParsableCommand {
             }
         }
         if !blocks.isEmpty {
-            Output.write(blocks.joined(separator: format == .text ? "\n" : "\n") + "\n")
+            Output.write(blocks.joined(separator: format == .text ? "\n\n" : "\n") + "\n")
         }
         if failed { throw ExitCode(Exit.queryErrors) }
     }
 
+    /// The request line and headers, as they go over the wire (the session masked).
     static func text(_ request: SearchRequest) -> String {
         """
         \(SearchRequest.method) \(request.pathAndQuery)
         Accept: application/json
         X-egain-session: \(maskedSession)
-
         """
     }
 }
