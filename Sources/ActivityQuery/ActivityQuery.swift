@@ -116,6 +116,22 @@ public struct ActivityQuery: Hashable, Sendable, Codable {
         self.window = window
     }
 
+    /// How many filters are set.
+    public var filterCount: Int {
+        var count = customAttributes.count
+        for isSet in [customer != nil, caseID != nil, status != nil, mode != nil, assignedTo != nil, queue != nil,
+                      createdDate != nil, lastModifiedDate != nil, assignedUserName != nil, type != nil] where isSet {
+            count += 1
+        }
+        return count
+    }
+
+    public var hasFilters: Bool {
+        customer != nil || caseID != nil || status != nil || mode != nil || assignedTo != nil || queue != nil
+            || createdDate != nil || lastModifiedDate != nil || !customAttributes.isEmpty
+            || assignedUserName != nil || type != nil
+    }
+
     /// The filters that are set, in the API's canonical parameter order.
     public var filters: [Filter] {
         var result: [Filter] = []
@@ -226,8 +242,29 @@ public enum Filter: Hashable, Sendable, Codable {
         }
     }
 
-    private static let byLowercasedName: [String: Filter] = Dictionary(
-        uniqueKeysWithValues: fixed.map { ($0.name.lowercased(), $0) })
+    private static let lowercasedNames: [(bytes: [UInt8], filter: Filter)] = fixed.map {
+        (Array($0.name.lowercased().utf8), $0)
+    }
+
+    /// `named(_:)` on the bytes of a token, without making a string for the fixed fields.
+    public static func lookup(_ bytes: ArraySlice<UInt8>) -> Filter? {
+        let found: Filter?? = bytes.withUnsafeBufferPointer { text in
+            for (name, filter) in lowercasedNames where name.count == text.count {
+                var equal = true
+                for index in 0..<text.count {
+                    let byte = text[index]
+                    if name[index] != byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0) {
+                        equal = false
+                        break
+                    }
+                }
+                if equal { return .some(filter) }
+            }
+            return text.count >= 7 ? nil : .some(nil)
+        }
+        if let found { return found }
+        return named(String(decoding: bytes, as: UTF8.self))
+    }
 
     /// Looks a field up by name, case-insensitively; `custom.<name>` keeps `<name>` as written,
     /// and `custom."<name>"` is the quoted form for names that are not plain words.
@@ -240,7 +277,8 @@ public enum Filter: Hashable, Sendable, Codable {
             }
             return .custom(String(decoding: name, as: UTF8.self))
         }
-        return byLowercasedName[text.lowercased()]
+        let lowered = Array(text.lowercased().utf8)
+        return lowercasedNames.first { $0.bytes == lowered }?.filter
     }
 
     /// The field as the language writes it: `status`, `custom.rating`, `custom."two words"`.

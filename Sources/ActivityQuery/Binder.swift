@@ -66,13 +66,12 @@ public struct Binder {
     }
 
     private mutating func lookupField(_ token: Token) -> Filter? {
-        let name = text(token)
         if token.range.length > 7, source[token.range.start + 7] == UInt8(ascii: "\"") {
             let problems = StringLiteral.decode(source[(token.range.start + 7)..<token.range.end]).diagnostics
             for problem in problems { assembler.report(problem) }
             if !problems.isEmpty { return nil }
         }
-        if let filter = Filter.named(name) {
+        if let filter = Filter.lookup(source[token.range.start..<token.range.end]) {
             if case .custom(let attribute) = filter, attribute.isEmpty {
                 assembler.report(.error(.emptyCustomName, at: token.range,
                                         "'custom.' needs an attribute name, as in custom.customer_rating"))
@@ -80,6 +79,7 @@ public struct Binder {
             }
             return filter
         }
+        let name = text(token)
         let candidates = Filter.fixed.map(\.name) + ["custom"]
         var fixIts: [FixIt] = []
         var message = "unknown field '\(name)'"
@@ -146,12 +146,13 @@ public struct Binder {
             return
         }
         guard let value = value(of: token, for: field) else { return }
-        let display: String
-        switch value {
-        case .id(let id): display = String(id)
-        case .text(let text): display = StringLiteral.literal(text)
+        func display() -> String {
+            switch value {
+            case .id(let id): String(id)
+            case .text(let text): StringLiteral.literal(text)
+            }
         }
-        if !insideDisjunction { assembler.set(field, value, at: range, display: display) }
+        if !insideDisjunction { assembler.set(field, value, at: range, display: display()) }
     }
 
     /// The value of a string token, or nil after reporting its bad escapes.
@@ -165,6 +166,9 @@ public struct Binder {
     private mutating func value(of token: Token, for field: Filter) -> QueryAssembler.Value? {
         switch field.valueKind {
         case .id:
+            if token.kind == .number, let id = IDValue.parse(digits: source[token.range.start..<token.range.end]) {
+                return .id(id)  // the common case, without making a string
+            }
             guard let raw = token.kind == .string ? stringValue(token) : text(token) else { return nil }
             switch IDValue.parse(raw) {
             case .success(let id): return .id(id)
@@ -179,7 +183,7 @@ public struct Binder {
                 value = decoded
             } else {
                 value = text(token)
-                if value.contains("*") {
+                if value.utf8.contains(UInt8(ascii: "*")) {
                     assembler.report(.error(
                         .wildcardUnsupported, at: token.range,
                         "the API matches exact values only: wildcards are not supported",
@@ -420,6 +424,17 @@ public enum IDValue {
             case .tooLarge(let text): "'\(text)' is too large for an ID"
             }
         }
+    }
+
+    /// A plain run of digits that is a valid ID, or nil (then `parse(_:)` says why).
+    public static func parse(digits: ArraySlice<UInt8>) -> Int64? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            guard byte >= 0x30 && byte <= 0x39 else { return nil }
+            value = value * 10 + Int64(byte - 0x30)
+        }
+        return value > 0 ? value : nil
     }
 
     public static func parse(_ text: String) -> Result<Int64, Problem> {

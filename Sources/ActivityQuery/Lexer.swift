@@ -86,18 +86,41 @@ public struct Token: Hashable, Sendable {
 public struct Lexer {
     public private(set) var tokens: [Token] = []
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Whether lexed tokens are kept in `tokens` (whole-input mode) or only handed out one by one.
+    private var collects = false
+    private var lastToken = Token(kind: .endOfFile, range: .at(0))
+
+    public init() {}
 
     public static func tokenize(_ bytes: [UInt8]) -> (tokens: [Token], diagnostics: [Diagnostic]) {
         var lexer = Lexer()
-        bytes.withUnsafeBufferPointer { lexer.run($0) }
+        lexer.collects = true
+        bytes.withUnsafeBufferPointer { input in
+            lexer.tokens.reserveCapacity(input.count / 3 + 2)
+            var index = 0
+            while index < input.count { index = lexer.lexOne(input, index) }
+            lexer.tokens.append(Token(kind: .endOfFile, range: .at(input.count)))
+        }
         return (lexer.tokens, lexer.diagnostics)
     }
 
-    private mutating func run(_ input: UnsafeBufferPointer<UInt8>) {
-        tokens.reserveCapacity(input.count / 3 + 2)
-        var index = 0
+    /// The token at `index` (which must be inside the input), for lexing a query at a time.
+    /// Diagnostics accumulate until taken.
+    mutating func token(_ input: UnsafeBufferPointer<UInt8>, at index: Int) -> Token {
+        _ = lexOne(input, index)
+        return lastToken
+    }
+
+    mutating func takeDiagnostics() -> [Diagnostic] {
+        defer { diagnostics = [] }
+        return diagnostics
+    }
+
+    /// Lexes one token starting at `index`, appends it, and returns the offset after it.
+    private mutating func lexOne(_ input: UnsafeBufferPointer<UInt8>, _ index: Int) -> Int {
+        var index = index
         let count = input.count
-        while index < count {
+        do {
             let start = index
             let byte = input[index]
             switch byte {
@@ -180,12 +203,13 @@ public struct Lexer {
                 }
             }
         }
-        tokens.append(Token(kind: .endOfFile, range: .at(count)))
+        return index
     }
 
     @inline(__always)
     private mutating func append(_ kind: TokenKind, _ start: Int, _ end: Int, keyword: Keyword? = nil) {
-        tokens.append(Token(kind: kind, keyword: keyword, range: SourceRange(start, end)))
+        lastToken = Token(kind: kind, keyword: keyword, range: SourceRange(start, end))
+        if collects { tokens.append(lastToken) }
     }
 
     private mutating func invalid(_ start: Int, _ end: Int, _ code: DiagnosticCode, _ message: String) {
@@ -197,14 +221,14 @@ public struct Lexer {
     /// `*` is included so that a wildcard reaches the binder and gets a precise diagnostic.
     @inline(__always)
     static func isAtomByte(_ byte: UInt8) -> Bool {
+        // Bit masks over the ASCII range: `* + - . /`, digits and `:` below 0x40; `@`, letters
+        // and `_` from 0x40.
+        let low: UInt64 = 0x07FF_EC00_0000_0000
+        let high: UInt64 = 0x07FF_FFFE_87FF_FFFF
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
-            UInt8(ascii: "+"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "*"),
-            UInt8(ascii: "@"), UInt8(ascii: "/"):
-            true
-        default:
-            false
+        case 0..<64: return (low >> UInt64(byte)) & 1 == 1
+        case 64..<128: return (high >> UInt64(byte - 64)) & 1 == 1
+        default: return false
         }
     }
 
@@ -369,14 +393,19 @@ public struct Lexer {
         if signed { return .word }
         // `now`, `today`, `yesterday`, optionally followed by `-7d` / `+12h`.
         var length = end - start
-        var base = 0
-        for candidate in ["now", "today", "yesterday"] where candidate.utf8.count <= length {
-            var match = true
-            for (offset, byte) in candidate.utf8.enumerated() where input[start + offset] | 0x20 != byte {
-                match = false
-                break
-            }
-            if match { base = candidate.utf8.count; break }
+        func matches(_ word: StaticString) -> Bool {
+            let count = word.utf8CodeUnitCount
+            guard count <= length else { return false }
+            let pointer = word.utf8Start
+            for offset in 0..<count where input[start + offset] | 0x20 != pointer[offset] { return false }
+            return true
+        }
+        let base: Int
+        switch first | 0x20 {
+        case UInt8(ascii: "n"): base = matches("now") ? 3 : 0
+        case UInt8(ascii: "t"): base = matches("today") ? 5 : 0
+        case UInt8(ascii: "y"): base = matches("yesterday") ? 9 : 0
+        default: return .word
         }
         guard base > 0 else { return .word }
         if base == length { return .relativeDate }

@@ -6,69 +6,72 @@ public struct ParsedQuery: Sendable {
 
 /// Splits a script into queries and parses each one. Never throws and always terminates: every
 /// loop consumes a token, and nesting deeper than `Parser.maximumDepth` is reported and skipped.
+///
+/// A query ends at `;`, at the end of the input, and at a line break unless a bracket is open or
+/// the line's last token is `and` or `or`. The input is lexed a query at a time, so memory does
+/// not grow with the size of a script.
 public enum ScriptParser {
     public static func parse(_ source: SourceText) -> [ParsedQuery] {
-        let (tokens, lexical) = Lexer.tokenize(source.bytes)
         var queries: [ParsedQuery] = []
-        var lexicalIndex = 0
-        for slice in split(tokens) {
-            var parser = Parser(tokens: slice, source: source.bytes)
-            var parsed = parser.parseQuery()
-            // Lexical diagnostics belong to the query whose tokens hold them.
-            var own: [Diagnostic] = []
-            while lexicalIndex < lexical.count, lexical[lexicalIndex].range.start < parsed.syntax.range.end
-                || (lexical[lexicalIndex].range.start == parsed.syntax.range.end && parsed.syntax.range.isEmpty) {
-                own.append(lexical[lexicalIndex])
-                lexicalIndex += 1
-            }
-            parsed.diagnostics = own + parsed.diagnostics
-            parsed.diagnostics.sort { $0.range.start < $1.range.start }
-            queries.append(parsed)
-        }
-        if lexicalIndex < lexical.count {
-            // Problems in comments or trivia after the last query.
-            let rest = Array(lexical[lexicalIndex...])
-            let range = rest[0].range.union(rest[rest.count - 1].range)
-            queries.append(ParsedQuery(
-                syntax: QuerySyntax(range: range, filter: nil, modifiers: [], tokens: []), diagnostics: rest))
-        }
+        parse(source) { queries.append($0) }
         return queries
     }
 
-    /// Groups significant tokens into queries. A query ends at `;`, at the end of the input, and at
-    /// a line break unless a bracket is open or the line's last token is `and` or `or`.
-    static func split(_ tokens: [Token]) -> [[Token]] {
-        var result: [[Token]] = []
-        var current: [Token] = []
-        var depth = 0
-        func finish() {
-            if !current.isEmpty { result.append(current) }
-            current = []
-            depth = 0
-        }
-        for token in tokens {
-            switch token.kind {
-            case .whitespace, .comment, .invalid:
-                // Invalid bytes were diagnosed by the lexer; the parser reads on past them.
-                continue
-            case .semicolon, .endOfFile:
-                finish()
-            case .newline:
-                if depth > 0 { continue }
-                if let last = current.last, last.keyword == .and || last.keyword == .or { continue }
-                finish()
-            case .leftParen, .leftBracket:
-                depth += 1
-                current.append(token)
-            case .rightParen, .rightBracket:
-                depth = max(0, depth - 1)
-                current.append(token)
-            default:
-                current.append(token)
+    /// Calls `body` with each query in order.
+    public static func parse(_ source: SourceText, _ body: (ParsedQuery) -> Void) {
+        source.bytes.withUnsafeBufferPointer { input in
+            var lexer = Lexer()
+            var current: [Token] = []
+            current.reserveCapacity(32)
+            var depth = 0
+            var offset = 0
+            func finish() {
+                let lexical = lexer.takeDiagnostics()
+                if current.isEmpty {
+                    if !lexical.isEmpty {
+                        // Problems in comments or stray bytes outside any query.
+                        let range = lexical[0].range.union(lexical[lexical.count - 1].range)
+                        body(ParsedQuery(syntax: QuerySyntax(range: range, filter: nil, modifiers: [], tokens: []),
+                                         diagnostics: lexical))
+                    }
+                    return
+                }
+                var parser = Parser(tokens: current, source: input)
+                var parsed = parser.parseQuery()
+                if !lexical.isEmpty {
+                    parsed.diagnostics = lexical + parsed.diagnostics
+                    parsed.diagnostics.sort { $0.range.start < $1.range.start }
+                }
+                body(parsed)
+                current = []
+                current.reserveCapacity(32)
+                depth = 0
             }
+            while offset < input.count {
+                let token = lexer.token(input, at: offset)
+                offset = token.range.end
+                switch token.kind {
+                case .whitespace, .comment, .invalid:
+                    // Invalid bytes were diagnosed by the lexer; the parser reads on past them.
+                    continue
+                case .semicolon, .endOfFile:
+                    finish()
+                case .newline:
+                    if depth > 0 { continue }
+                    if let last = current.last, last.keyword == .and || last.keyword == .or { continue }
+                    finish()
+                case .leftParen, .leftBracket:
+                    depth += 1
+                    current.append(token)
+                case .rightParen, .rightBracket:
+                    depth = max(0, depth - 1)
+                    current.append(token)
+                default:
+                    current.append(token)
+                }
+            }
+            finish()
         }
-        finish()
-        return result
     }
 }
 
@@ -77,33 +80,33 @@ struct Parser {
     static let maximumDepth = 64
 
     private let tokens: [Token]
-    private let source: [UInt8]
+    private let source: UnsafeBufferPointer<UInt8>
+    private let endOfQuery: Token
     private var position = 0
     private var depth = 0
     private var reportedDepth = false
     private(set) var diagnostics: [Diagnostic] = []
 
-    init(tokens: [Token], source: [UInt8]) {
-        var tokens = tokens
-        let end = tokens.last?.range.end ?? 0
-        tokens.append(Token(kind: .endOfFile, range: .at(end)))
+    /// `tokens` are the significant tokens of one query; `source` the whole text they point into.
+    init(tokens: [Token], source: UnsafeBufferPointer<UInt8>) {
         self.tokens = tokens
         self.source = source
+        endOfQuery = Token(kind: .endOfFile, range: .at(tokens.last?.range.end ?? 0))
     }
 
-    private var current: Token { tokens[position] }
-    private var next: Token { tokens[min(position + 1, tokens.count - 1)] }
-    private var atEnd: Bool { current.kind == .endOfFile }
+    private var current: Token { position < tokens.count ? tokens[position] : endOfQuery }
+    private var next: Token { position + 1 < tokens.count ? tokens[position + 1] : endOfQuery }
+    private var atEnd: Bool { position >= tokens.count }
 
     @discardableResult
     private mutating func advance() -> Token {
-        let token = tokens[position]
-        if position < tokens.count - 1 { position += 1 }
+        let token = current
+        if position < tokens.count { position += 1 }
         return token
     }
 
     private func text(_ token: Token) -> String {
-        String(decoding: source[token.range.start..<token.range.end], as: UTF8.self)
+        String(decoding: UnsafeBufferPointer(rebasing: source[token.range.start..<token.range.end]), as: UTF8.self)
     }
 
     private func describe(_ token: Token) -> String {
@@ -139,7 +142,7 @@ struct Parser {
     }
 
     mutating func parseQuery() -> ParsedQuery {
-        let range = tokens.count > 1 ? tokens[0].range.union(tokens[tokens.count - 2].range) : tokens[0].range
+        let range = tokens.isEmpty ? endOfQuery.range : tokens[0].range.union(tokens[tokens.count - 1].range)
         var filter: FilterSyntax?
         var modifiers: [ModifierSyntax] = []
         if !atEnd, !startsModifier(current) {
@@ -168,9 +171,8 @@ struct Parser {
                 error(.unexpectedToken, at: token.range, message)
             }
         }
-        let significant = Array(tokens.dropLast())
         return ParsedQuery(
-            syntax: QuerySyntax(range: range, filter: filter, modifiers: modifiers, tokens: significant),
+            syntax: QuerySyntax(range: range, filter: filter, modifiers: modifiers, tokens: tokens),
             diagnostics: diagnostics)
     }
 

@@ -9,9 +9,13 @@ struct QueryAssembler {
 
     private(set) var query = ActivityQuery()
     private(set) var diagnostics: [Diagnostic] = []
-    /// Where each filter was first set.
-    private var origins: [Filter: SourceRange] = [:]
-    private var dateOrigins: [Filter: [SourceRange]] = [:]
+    /// Where each filter was first set (a handful at most: a list beats a dictionary here).
+    private var origins: [(filter: Filter, range: SourceRange)] = []
+    private var dateOrigins: [(filter: Filter, range: SourceRange)] = []
+
+    init() {
+        origins.reserveCapacity(8)
+    }
     private var windowOrigin: SourceRange?
     private(set) var failed = false
 
@@ -23,20 +27,21 @@ struct QueryAssembler {
     /// Marks the query as unusable because of a problem that was reported elsewhere.
     mutating func fail() { failed = true }
 
-    mutating func set(_ filter: Filter, _ value: Value, at range: SourceRange, display: String) {
+    mutating func set(_ filter: Filter, _ value: Value, at range: SourceRange, display: @autoclosure () -> String) {
         if let existing = current(filter) {
+            let first = origin(of: filter)
             if existing == value {
-                report(.warning(.duplicateFilter, at: range, "'\(filter.name)' is already set to \(display)",
-                                notes: origins[filter].map { [DiagnosticNote("first set here", range: $0)] } ?? [],
+                report(.warning(.duplicateFilter, at: range, "'\(filter.name)' is already set to \(display())",
+                                notes: first.map { [DiagnosticNote("first set here", range: $0)] } ?? [],
                                 fixIts: []))
             } else {
                 report(.error(.conflictingValues, at: range,
                               "'\(filter.name)' is already set to another value; the API matches one value per filter",
-                              notes: origins[filter].map { [DiagnosticNote("first set here", range: $0)] } ?? []))
+                              notes: first.map { [DiagnosticNote("first set here", range: $0)] } ?? []))
             }
             return
         }
-        origins[filter] = range
+        origins.append((filter, range))
         switch (filter, value) {
         case (.customer, .id(let id)): query.customer = id
         case (.case, .id(let id)): query.caseID = id
@@ -49,6 +54,10 @@ struct QueryAssembler {
         case (.custom(let name), .text(let text)): query.customAttributes[name] = text
         default: preconditionFailure("value kind does not fit \(filter.name)")
         }
+    }
+
+    private func origin(of filter: Filter) -> SourceRange? {
+        origins.first { $0.filter == filter }?.range
     }
 
     private func current(_ filter: Filter) -> Value? {
@@ -68,8 +77,8 @@ struct QueryAssembler {
 
     /// Narrows a date filter; several conditions on one field intersect.
     mutating func constrain(_ filter: Filter, to range: DateRange, at source: SourceRange) {
-        dateOrigins[filter, default: []].append(source)
-        if origins[filter] == nil { origins[filter] = source }
+        dateOrigins.append((filter, source))
+        if origin(of: filter) == nil { origins.append((filter, source)) }
         switch filter {
         case .createdDate: query.createdDate = query.createdDate?.intersected(with: range) ?? range
         case .lastModifiedDate: query.lastModifiedDate = query.lastModifiedDate?.intersected(with: range) ?? range
@@ -119,22 +128,24 @@ struct QueryAssembler {
 
     /// Applies the whole-query rules and returns the query, or nil when it has errors.
     mutating func finish(queryRange: SourceRange) -> ActivityQuery? {
-        for filter in [Filter.createdDate, .lastModifiedDate] {
-            let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate
-            guard let range, range.isEmpty, let places = dateOrigins[filter] else { continue }
-            report(.error(.emptyDateRange, at: places[0],
-                          "the conditions on '\(filter.name)' leave no date: the range is empty",
-                          notes: places.dropFirst().map { DiagnosticNote("intersected with this", range: $0) }))
+        if query.createdDate?.isEmpty == true || query.lastModifiedDate?.isEmpty == true {
+            for filter in [Filter.createdDate, .lastModifiedDate] {
+                let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate
+                let places = dateOrigins.filter { $0.filter == filter }.map(\.range)
+                guard let range, range.isEmpty, !places.isEmpty else { continue }
+                report(.error(.emptyDateRange, at: places[0],
+                              "the conditions on '\(filter.name)' leave no date: the range is empty",
+                              notes: places.dropFirst().map { DiagnosticNote("intersected with this", range: $0) }))
+            }
         }
         // The whole-query rules speak of the filters that were given correctly: when one of them
         // failed, "type alone" or "no filter" would be misleading.
-        let filters = query.filters
         if failed {
             return nil
-        } else if filters.isEmpty {
+        } else if !query.hasFilters {
             report(.error(.noFilter, at: queryRange, "a search needs at least one filter",
                           notes: [DiagnosticNote("for example: status = open")]))
-        } else if filters == [.type], let place = origins[.type] {
+        } else if query.type != nil, query.filterCount == 1, let place = origin(of: .type) {
             report(.error(.typeAlone, at: place, "'type' must be combined with at least one other filter",
                           notes: [DiagnosticNote("the API rejects a search by type alone; add e.g. 'queue = 1000 and'")]))
         }

@@ -21,7 +21,7 @@ struct CheckCommand: ParsableCommand {
         var text = ""
         var queries = 0
         for source in try inputs.sources() {
-            for compiled in QueryCompiler.compile(source, context: context) {
+            QueryCompiler.compile(source, context: context) { compiled in
                 if !compiled.syntax.tokens.isEmpty { queries += 1 }
                 for diagnostic in compiled.diagnostics {
                     if diagnostic.severity == .error { errors += 1 } else if diagnostic.severity == .warning { warnings += 1 }
