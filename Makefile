@@ -39,7 +39,7 @@ test: deps
 
 # Benchmarks: release build, side by side with the peers named in the issues.
 bench: release
-	Benchmarks/check-throughput.sh
+	python3 Benchmarks/check_throughput.py
 
 clean:
 	rm -rf .build
