@@ -10,21 +10,40 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // The language core: lexer, parser, binder, the API's filter model, request encoding
         // and decoding, canonical printer. Foundation only.
         .target(name: "ActivityQuery"),
+        // The activity resource: a faithful JSON value, the API's JSON and XML shapes, the
+        // fields the filters read, and the output formats.
+        .target(name: "ActivityModel", dependencies: ["ActivityQuery"]),
+        // The local backend: an indexed SQLite store with the API's semantics, import, demo data.
+        .target(
+            name: "ActivityStore",
+            dependencies: ["ActivityQuery", "ActivityModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "actq",
             dependencies: [
                 "ActivityQuery",
+                "ActivityModel",
+                "ActivityStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "ActivityQueryTests",
             dependencies: ["ActivityQuery"]
+        ),
+        .testTarget(
+            name: "ActivityModelTests",
+            dependencies: ["ActivityModel"]
+        ),
+        .testTarget(
+            name: "ActivityStoreTests",
+            dependencies: ["ActivityStore", "ActivityModel", "ActivityQuery"]
         ),
         .testTarget(
             name: "actqTests",

@@ -1,4 +1,6 @@
 import ActivityQuery
+import ActivityModel
+import ActivityStore
 import ArgumentParser
 import Foundation
 
@@ -38,29 +40,141 @@ struct QueryCommand: ParsableCommand {
     }
 }
 
-/// Runs queries on the configured backend.
+/// Runs queries on the configured backend and prints their results.
 struct QueryRunner {
     let global: GlobalOptions
 
     func run(_ sources: [SourceText]) -> Int32 {
-        let context: DateContext
-        do { context = try global.dateContext() } catch {
+        do {
+            return try runOrThrow(sources)
+        } catch let failure as CommandFailure {
+            Output.error("actq: \(failure.description)\n")
+            return failure.exitCode
+        } catch {
             Output.error("actq: \(error)\n")
-            return Exit.usage
+            return Exit.runtimeFailure
         }
+    }
+
+    private func runOrThrow(_ sources: [SourceText]) throws -> Int32 {
+        let context = try global.dateContext()
         let printer = DiagnosticPrinter(global: global)
+        let format = ResultFormat(rawValue: (global.format ?? .table).rawValue) ?? .table
+        let output = StandardOutput()
+        defer { output.flush() }
+        let humans = isatty(STDERR_FILENO) != 0
+        var store: ActivityStore?
         var worst = Exit.success
+        var empty = false
         for source in sources {
             for compiled in QueryCompiler.compile(source, context: context) {
                 if printer.report(compiled.diagnostics, in: source) {
                     worst = max(worst, Exit.queryErrors)
                     continue
                 }
-                guard compiled.query != nil else { continue }
-                Output.error("actq: no backend can run queries in this build yet; use 'actq explain' to see the request\n")
-                return Exit.backendUnavailable
+                guard let query = compiled.query else { continue }
+                if store == nil { store = try LocalBackend.open(global) }
+                let started = DispatchTime.now()
+                let info: ResultInfo
+                do {
+                    info = try ResultPrinter(format: format, context: context, output: output)
+                        .print(query, all: global.all, store: store!)
+                } catch let failure as CommandFailure {
+                    throw failure
+                } catch {
+                    Output.error("actq: the query failed: \(error)\n")
+                    worst = max(worst, Exit.runtimeFailure)
+                    continue
+                }
+                if info.count == 0 { empty = true }
+                if humans {
+                    output.flush()
+                    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+                    Output.error(Self.summary(info, elapsed: elapsed) + "\n")
+                }
             }
         }
+        if worst == Exit.success, empty, global.failEmpty { return Exit.noMatches }
         return worst
+    }
+
+    /// `25 of 1,234 activities (page 1 of 50), 3.2 ms`
+    static func summary(_ info: ResultInfo, elapsed: Double) -> String {
+        let noun = info.count == 1 ? "activity" : "activities"
+        var text = info.returned == info.count
+            ? "\(grouped(info.count)) \(noun)"
+            : "\(grouped(info.returned)) of \(grouped(info.count)) \(noun)"
+        switch info.window {
+        case .page(let number, let size)?:
+            let pages = max(1, (info.count + (size ?? 25) - 1) / (size ?? 25))
+            text += " (page \(number) of \(pages))"
+        case .range(let start, _)?:
+            if info.returned > 0 { text += " (\(start)–\(start + info.returned - 1))" }
+        case nil:
+            break
+        }
+        return text + String(format: ", %.1f ms", elapsed)
+    }
+
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return result
+    }
+}
+
+/// Streams one result in the chosen format.
+struct ResultPrinter {
+    let format: ResultFormat
+    let context: DateContext
+    let output: StandardOutput
+
+    /// Terminal width of stdout, when it is a terminal (tables are not cut when piped).
+    static var terminalWidth: Int? {
+        guard isatty(STDOUT_FILENO) != 0 else { return nil }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
+    }
+
+    func print(_ query: ActivityQuery, all: Bool, store: ActivityStore) throws -> ResultInfo {
+        var writer: any ResultWriter
+        switch format {
+        case .json: writer = JSONResultWriter()
+        case .ndjson: writer = NDJSONResultWriter()
+        case .csv: writer = CSVResultWriter()
+        case .xml: writer = XMLResultWriter()
+        case .vertical: writer = VerticalResultWriter(context: context)
+        case .table: return try table(query, all: all, store: store)
+        }
+        output.write(writer.begin())
+        let summary = try store.search(query, all: all) { row in
+            output.write(try writer.row(json: row.json))
+        }
+        let info = ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
+        output.write(writer.end(info))
+        return info
+    }
+
+    /// Tables are laid out a block of rows at a time, so that `--all` still streams.
+    private func table(_ query: ActivityQuery, all: Bool, store: ActivityStore) throws -> ResultInfo {
+        var rows: [[String]] = []
+        let width = Self.terminalWidth
+        func flush() {
+            guard !rows.isEmpty else { return }
+            output.write(TableLayout(headers: ActivityColumns.tableHeaders, rows: rows).render(width: width))
+            rows.removeAll(keepingCapacity: true)
+        }
+        let summary = try store.search(query, all: all) { row in
+            guard case .object(let resource) = try JSONParser.parse(Array(row.json.utf8)) else { return }
+            rows.append(ActivityColumns.tableValues(resource, context: context))
+            if rows.count == 1000 { flush() }
+        }
+        flush()
+        return ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
     }
 }

@@ -1,0 +1,164 @@
+import ActivityQuery
+
+/// An activity: the full resource as the API sends it, and the fields its filters and sort keys
+/// read, taken from the resource once.
+public struct Activity: Hashable, Sendable {
+    public var resource: JSONObject
+
+    public var id: Int64
+    public var caseID: Int64?
+    public var customerID: Int64?
+    public var status: String?
+    public var mode: String?
+    public var type: String?
+    public var assignedTo: Int64?
+    public var assignedUserName: String?
+    public var queueID: Int64?
+    /// UTC milliseconds.
+    public var created: Int64?
+    public var lastModified: Int64?
+    /// Custom attribute values by name; an attribute may carry several values.
+    public var customAttributes: [(name: String, value: String)]
+
+    public static func == (lhs: Activity, rhs: Activity) -> Bool { lhs.resource == rhs.resource }
+    public func hash(into hasher: inout Hasher) { hasher.combine(resource) }
+
+    /// The attributes of the API's summary set; `$attribute` adds others.
+    public static let summaryAttributes: Set<String> = [
+        "id", "link", "case", "department", "mode", "type", "status", "subject", "created", "lastModified",
+        "customer", "queue", "assigned", "customAttributes", "contactPointData",
+    ]
+
+    /// Reads the filter fields of an activity resource. Tolerant where the API is known to vary
+    /// (IDs as numbers or strings, `link` as an object or an array), strict about types otherwise.
+    public init(resource: JSONObject) throws(ActivityFormatError) {
+        self.resource = resource
+        guard let idValue = resource["id"] else { throw ActivityFormatError("the activity has no 'id'") }
+        id = try Self.id(idValue, at: "id")
+        caseID = try Self.optionalID(resource["case"], at: "case")
+        customerID = try Self.optionalID(resource["customer"], at: "customer")
+        queueID = try Self.optionalID(resource["queue"], at: "queue")
+        status = try Self.code(resource["status"], at: "status")
+        mode = try Self.code(resource["mode"], at: "mode")
+        type = try Self.code(resource["type"], at: "type")
+        let user = try Self.object(resource["assigned"], at: "assigned")?["user"]
+        assignedTo = try Self.optionalID(user, at: "assigned.user")
+        assignedUserName = try Self.text(try Self.object(user, at: "assigned.user")?["name"], at: "assigned.user.name")
+        created = try Self.date(try Self.object(resource["created"], at: "created")?["date"], at: "created.date")
+        lastModified = try Self.date(try Self.object(resource["lastModified"], at: "lastModified")?["date"], at: "lastModified.date")
+        customAttributes = try Self.customAttributes(resource["customAttributes"])
+    }
+
+    // MARK: Reading fields
+
+    static func object(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> JSONObject? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let object)?: return object
+        case let other?: throw ActivityFormatError("'\(path)' must be an object, not \(other.kindName)")
+        }
+    }
+
+    static func id(_ value: JSONValue, at path: String) throws(ActivityFormatError) -> Int64 {
+        let text: String
+        switch value {
+        case .number(let number): text = number
+        case .string(let string): text = string
+        default: throw ActivityFormatError("'\(path)' must be a positive integer, not \(value.kindName)")
+        }
+        guard case .success(let id) = IDValue.parse(text) else {
+            throw ActivityFormatError("'\(path)' must be a positive integer, not \(text)")
+        }
+        return id
+    }
+
+    /// `{"id": …}` (or a bare ID) → the ID.
+    static func optionalID(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> Int64? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let object)?:
+            guard let id = object["id"], id != .null else { return nil }
+            return try self.id(id, at: path + ".id")
+        case let other?: return try self.id(other, at: path)
+        }
+    }
+
+    /// `{"value": "open", …}` (or a bare string) → the code.
+    static func code(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case .object(let object)?: return try text(object["value"], at: path + ".value")
+        case let other?: throw ActivityFormatError("'\(path)' must be an object with a 'value', not \(other.kindName)")
+        }
+    }
+
+    static func text(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case .number(let text)?: return text
+        case let other?: throw ActivityFormatError("'\(path)' must be a string, not \(other.kindName)")
+        }
+    }
+
+    static func date(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> Int64? {
+        guard let text = try text(value, at: path) else { return nil }
+        guard case .success(.instant(let instant)) = APIDate.parseLiteral(Array(text.utf8)) else {
+            throw ActivityFormatError("'\(path)' must be an ISO 8601 instant such as 2016-04-01T01:55:10.000Z, not \"\(text)\"")
+        }
+        return instant
+    }
+
+    static func customAttributes(_ value: JSONValue?) throws(ActivityFormatError) -> [(name: String, value: String)] {
+        guard let container = try object(value, at: "customAttributes") else { return [] }
+        var result: [(name: String, value: String)] = []
+        for entry in try list(container["customAttribute"], at: "customAttributes.customAttribute") {
+            guard case .object(let attribute) = entry else {
+                throw ActivityFormatError("'customAttributes.customAttribute' must hold objects, not \(entry.kindName)")
+            }
+            guard let name = try text(attribute["attribName"], at: "customAttribute.attribName") else {
+                throw ActivityFormatError("a custom attribute has no 'attribName'")
+            }
+            let values = try object(attribute["attribValues"], at: "customAttribute.attribValues")
+            for item in try list(values?["attribValue"], at: "customAttribute.attribValues.attribValue") {
+                switch item {
+                case .object(let holder):
+                    if let text = try text(holder["value"], at: "attribValue.value") { result.append((name, text)) }
+                case .string(let text), .number(let text):
+                    result.append((name, text))
+                default:
+                    throw ActivityFormatError("custom attribute '\(name)' has a value that is \(item.kindName)")
+                }
+            }
+        }
+        return result
+    }
+
+    /// One element or an array of them (XML turns single elements into objects).
+    static func list(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> [JSONValue] {
+        switch value {
+        case nil, .null?: return []
+        case .array(let elements)?: return elements
+        case let other?: return [other]
+        }
+    }
+
+    /// The resource with the summary attributes and those named (all of them for `.all`).
+    public func projected(_ attributes: AttributeSelection?) -> JSONObject {
+        switch attributes {
+        case .all?: return resource
+        case .named(let names)?:
+            let wanted = Activity.summaryAttributes.union(names)
+            return JSONObject(resource.members.filter { wanted.contains($0.key) })
+        case nil:
+            return JSONObject(resource.members.filter { Activity.summaryAttributes.contains($0.key) })
+        }
+    }
+}
+
+public struct ActivityFormatError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,262 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// The API's XML form of activities. Elements are matched by namespace URI and local name, never
+/// by prefix (prefixes differ between responses).
+public enum ActivityXML {
+    public static let activityNamespace = "http://bindings.egain.com/ws/model/v12/gen/interaction/activity"
+    public static let commonNamespace = "http://bindings.egain.com/ws/model/v12/gen/common"
+    public static let platformNamespace = "http://bindings.egain.com/ws/model/v12/gen/platform"
+    public static let caseNamespace = "http://bindings.egain.com/ws/model/v12/gen/interaction/case"
+
+    /// Elements that are lists in the JSON form even when XML holds only one of them.
+    static let listElements: Set<String> = ["customAttribute", "attribValue", "attachment", "activity"]
+
+    // MARK: Reading
+
+    public static func read(handle: FileHandle, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
+        guard let stream = InputStream(fileAtPath: file) else {
+            throw ImportError(location: file, message: "cannot open the file")
+        }
+        try run(XMLParser(stream: stream), file: file, body)
+    }
+
+    public static func read(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
+        try run(XMLParser(data: data), file: file, body)
+    }
+
+    private static func run(_ parser: XMLParser, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { body in
+            let reader = Reader(file: file, parser: parser, body: body)
+            try run(parser, reader: reader, file: file)
+        }
+    }
+
+    private static func run(_ parser: XMLParser, reader: Reader, file: String) throws {
+        parser.shouldProcessNamespaces = true
+        parser.delegate = reader
+        let finished = parser.parse()
+        parser.delegate = nil
+        if let failure = reader.failure { throw failure }
+        if !finished {
+            let message = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "malformed XML"
+            throw ImportError(location: "\(file):\(parser.lineNumber):\(parser.columnNumber)", message: "malformed XML: \(message)")
+        }
+        if !reader.sawRoot {
+            throw ImportError(location: file, message: "no <activities> element in namespace \(activityNamespace)")
+        }
+    }
+
+    /// Builds each `<activity>` into a JSON resource and hands it on when its element closes.
+    private final class Reader: NSObject, XMLParserDelegate {
+        struct Node {
+            var name: String
+            var members: [JSONMember] = []
+            var text = ""
+        }
+
+        let file: String
+        let parser: XMLParser
+        let body: (Activity, RecordLocation) throws -> Void
+        var stack: [Node] = []
+        var depth = 0
+        var index = 0
+        var startLine = 0
+        var sawRoot = false
+        var failure: Error?
+
+        init(file: String, parser: XMLParser, body: @escaping (Activity, RecordLocation) throws -> Void) {
+            self.file = file
+            self.parser = parser
+            self.body = body
+        }
+
+        func fail(_ message: String) {
+            guard failure == nil else { return }
+            failure = ImportError(location: "\(file):\(parser.lineNumber):\(parser.columnNumber)", message: message)
+            parser.abortParsing()
+        }
+
+        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            depth += 1
+            if depth == 1 {
+                guard name == "activities", namespaceURI == ActivityXML.activityNamespace else {
+                    fail("expected <activities> in namespace \(ActivityXML.activityNamespace), found <\(qualifiedName ?? name)>"
+                         + (namespaceURI.map { " in namespace \($0)" } ?? ""))
+                    return
+                }
+                sawRoot = true
+                return
+            }
+            if depth == 2 {
+                guard name == "activity", namespaceURI == ActivityXML.activityNamespace else {
+                    fail("expected <activity> in namespace \(ActivityXML.activityNamespace), found <\(qualifiedName ?? name)>")
+                    return
+                }
+                startLine = parser.lineNumber
+            }
+            var node = Node(name: name)
+            for key in attributes.keys.sorted() where !key.hasPrefix("xmlns") {
+                let value = attributes[key]!
+                let isID = key == "id" && !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+                node.members.append(JSONMember(key, isID ? .number(value) : .string(value)))
+            }
+            stack.append(node)
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            if !stack.isEmpty { stack[stack.count - 1].text += string }
+        }
+
+        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+            defer { depth -= 1 }
+            guard depth >= 2, let node = stack.popLast() else { return }
+            let value: JSONValue
+            if node.members.isEmpty {
+                value = .string(node.text)
+            } else {
+                value = .object(JSONObject(node.members))
+            }
+            if stack.isEmpty {
+                // A whole <activity>.
+                guard case .object(let object) = value else {
+                    fail("an <activity> element needs an id attribute and children")
+                    return
+                }
+                let location = RecordLocation(file: file, index: index, line: startLine, isLineBased: false)
+                do {
+                    try body(try Activity(resource: object), location)
+                } catch let error as ActivityFormatError {
+                    failure = ImportError(location: location.description, message: error.message)
+                    parser.abortParsing()
+                } catch {
+                    failure = error
+                    parser.abortParsing()
+                }
+                index += 1
+                return
+            }
+            var parent = stack.removeLast()
+            if let position = parent.members.firstIndex(where: { $0.key == node.name }) {
+                if case .array(var elements) = parent.members[position].value, ActivityXML.listElements.contains(node.name)
+                    || isRepeated(parent.members[position].value) {
+                    elements.append(value)
+                    parent.members[position].value = .array(elements)
+                } else {
+                    parent.members[position].value = .array([parent.members[position].value, value])
+                }
+            } else {
+                parent.members.append(JSONMember(node.name, ActivityXML.listElements.contains(node.name) ? .array([value]) : value))
+            }
+            parent.text = ""
+            stack.append(parent)
+        }
+
+        private func isRepeated(_ value: JSONValue) -> Bool {
+            if case .array = value { return true }
+            return false
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+            if failure == nil {
+                failure = ImportError(location: "\(file):\(parser.lineNumber):\(parser.columnNumber)",
+                                      message: "malformed XML: \((parseError as NSError).localizedDescription)")
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    public static let rootOpening = """
+        <activities xmlns="\(activityNamespace)" xmlns:common="\(commonNamespace)" \
+        xmlns:platform="\(platformNamespace)" xmlns:case="\(caseNamespace)">
+        """
+
+    /// One `<activity>` element for a resource.
+    public static func element(_ resource: JSONObject) -> String {
+        var output = "<activity"
+        if let id = resource["id"] { output += " id=\"\(escape(scalar(id)))\"" }
+        output += ">"
+        for member in resource.members where member.key != "id" {
+            write(member.key, member.value, parent: "activity", into: &output)
+        }
+        return output + "</activity>"
+    }
+
+    private static func scalar(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text), .number(let text): text
+        case .bool(let flag): flag ? "true" : "false"
+        default: ""
+        }
+    }
+
+    /// The prefix an element takes: value/displayValue pairs are common; names of departments and
+    /// users are platform; the case link is in the case namespace.
+    private static func prefix(for name: String, parent: String) -> String {
+        switch name {
+        case "value", "displayValue": return "common:"
+        case "name", "firstName", "lastName" where parent == "department" || parent == "user": return "platform:"
+        case "link" where parent == "case": return "case:"
+        default: return ""
+        }
+    }
+
+    private static func write(_ name: String, _ value: JSONValue, parent: String, into output: inout String) {
+        let tag = prefix(for: name, parent: parent) + name
+        switch value {
+        case .null:
+            return
+        case .array(let elements):
+            for element in elements { write(name, element, parent: parent, into: &output) }
+        case .object(let object):
+            output += "<\(tag)"
+            var children: [JSONMember] = []
+            for member in object.members {
+                switch member.value {
+                case .string(let text) where ["id", "rel", "href"].contains(member.key):
+                    output += " \(member.key)=\"\(escape(text))\""
+                case .number(let text) where member.key == "id":
+                    output += " id=\"\(escape(text))\""
+                default:
+                    children.append(member)
+                }
+            }
+            if children.isEmpty {
+                output += "/>"
+                return
+            }
+            output += ">"
+            for child in children { write(child.key, child.value, parent: name, into: &output) }
+            output += "</\(tag)>"
+        default:
+            output += "<\(tag)>\(escape(scalar(value)))</\(tag)>"
+        }
+    }
+
+    public static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            case "'": output += "&apos;"
+            case "\r": output += "&#13;"
+            default:
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" {
+                    // Not representable in XML 1.0; keep the text readable.
+                    output += "\u{FFFD}"
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Bytes read in chunks from a file (or given in memory), with the position kept for messages.
+/// Memory stays at one chunk whatever the size of the file.
+public final class ByteInput {
+    private var buffer: [UInt8]
+    private var index = 0
+    private let handle: FileHandle?
+    private let chunkSize: Int
+    private var exhausted: Bool
+    /// Bytes consumed before `buffer`.
+    private var base = 0
+    public private(set) var line = 1
+    private var lineStart = 0
+
+    public init(bytes: [UInt8]) {
+        buffer = bytes
+        handle = nil
+        chunkSize = 0
+        exhausted = true
+    }
+
+    public init(handle: FileHandle, chunkSize: Int = 1 << 20) {
+        buffer = []
+        self.handle = handle
+        self.chunkSize = chunkSize
+        exhausted = false
+    }
+
+    /// Absolute offset of the next byte.
+    public var offset: Int { base + index }
+    /// 1-based byte column of the next byte.
+    public var column: Int { offset - lineStart + 1 }
+
+    private func refill() -> Bool {
+        guard !exhausted, let handle else { return false }
+        let data = (try? handle.read(upToCount: chunkSize)) ?? nil
+        guard let data, !data.isEmpty else {
+            exhausted = true
+            return false
+        }
+        base += buffer.count
+        buffer = [UInt8](data)
+        index = 0
+        return true
+    }
+
+    @inline(__always)
+    public func peek() -> UInt8? {
+        if index < buffer.count { return buffer[index] }
+        return refill() ? buffer[index] : nil
+    }
+
+    @inline(__always)
+    @discardableResult
+    public func next() -> UInt8? {
+        if index >= buffer.count, !refill() { return nil }
+        let byte = buffer[index]
+        index += 1
+        if byte == 0x0A {
+            line += 1
+            lineStart = base + index
+        }
+        return byte
+    }
+
+    public var atEnd: Bool { peek() == nil }
+}

@@ -1,0 +1,221 @@
+/// A JSON syntax error with the place it was found.
+public struct JSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var line: Int
+    public var column: Int
+    public var offset: Int
+
+    public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+/// A strict JSON parser (RFC 8259): rejects duplicate keys, invalid UTF-8, lone surrogates,
+/// control characters in strings and trailing garbage; nesting is limited so that no input can
+/// exhaust the stack. Reads from a `ByteInput`, so values can be taken one at a time from a file
+/// of any size.
+public struct JSONParser {
+    public static let maximumDepth = 512
+    public let input: ByteInput
+
+    public init(_ input: ByteInput) { self.input = input }
+
+    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        let parser = JSONParser(ByteInput(bytes: bytes))
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        if !parser.input.atEnd { throw parser.error("unexpected text after the JSON value") }
+        return value
+    }
+
+    public func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(message: message, line: input.line, column: input.column, offset: input.offset)
+    }
+
+    public func skipWhitespace() {
+        while let byte = input.peek(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+            input.next()
+        }
+    }
+
+    /// Skips whitespace and consumes `byte` if it comes next.
+    public func consume(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        if input.peek() == byte {
+            input.next()
+            return true
+        }
+        return false
+    }
+
+    public func expect(_ byte: UInt8, _ what: String) throws {
+        guard consume(byte) else { throw error("expected \(what)\(found())") }
+    }
+
+    func found() -> String {
+        guard let byte = input.peek() else { return ", found the end of the input (truncated?)" }
+        if byte >= 0x20 && byte < 0x7F { return ", found '\(Character(Unicode.Scalar(byte)))'" }
+        return ", found byte 0x\(String(byte, radix: 16, uppercase: true))"
+    }
+
+    public func parseValue(depth: Int = 0) throws -> JSONValue {
+        skipWhitespace()
+        guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth) levels") }
+        guard let byte = input.peek() else { throw error("expected a value, found the end of the input (truncated?)") }
+        switch byte {
+        case UInt8(ascii: "{"): return .object(try parseObject(depth: depth))
+        case UInt8(ascii: "["):
+            input.next()
+            var elements: [JSONValue] = []
+            if consume(UInt8(ascii: "]")) { return .array(elements) }
+            repeat {
+                elements.append(try parseValue(depth: depth + 1))
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "]"), "',' or ']' in an array")
+            return .array(elements)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        default: throw error("expected a value\(found())")
+        }
+    }
+
+    public func parseObject(depth: Int) throws -> JSONObject {
+        var object = JSONObject()
+        try parseMembers(depth: depth) { (key: String) throws in
+            if object.members.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
+            object.members.append(JSONMember(key, try parseValue(depth: depth + 1)))
+        }
+        return object
+    }
+
+    /// Reads `{ "key": …, … }`, calling `member` after each key with the input at its value, which
+    /// `member` must consume.
+    public func parseMembers(depth: Int, _ member: (String) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"), "'{'")
+        if consume(UInt8(ascii: "}")) { return }
+        repeat {
+            skipWhitespace()
+            guard input.peek() == UInt8(ascii: "\"") else { throw error("expected a key in double quotes\(found())") }
+            let key = try parseString()
+            try expect(UInt8(ascii: ":"), "':' after the key \"\(key)\"")
+            try member(key)
+        } while consume(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "}"), "',' or '}' in an object")
+    }
+
+    private func literal(_ word: String) throws {
+        for expected in word.utf8 {
+            guard input.peek() == expected else { throw error("invalid literal: expected '\(word)'") }
+            input.next()
+        }
+    }
+
+    private func parseNumber() throws -> String {
+        var text: [UInt8] = []
+        func digits() -> Int {
+            var count = 0
+            while let byte = input.peek(), byte >= 0x30 && byte <= 0x39 {
+                text.append(byte)
+                input.next()
+                count += 1
+            }
+            return count
+        }
+        if input.peek() == UInt8(ascii: "-") { text.append(input.next()!) }
+        if input.peek() == UInt8(ascii: "0") {
+            text.append(input.next()!)
+            if let byte = input.peek(), byte >= 0x30 && byte <= 0x39 { throw error("invalid number: leading zero") }
+        } else if digits() == 0 {
+            throw error("invalid number")
+        }
+        if input.peek() == UInt8(ascii: ".") {
+            text.append(input.next()!)
+            if digits() == 0 { throw error("invalid number: expected digits after '.'") }
+        }
+        if let byte = input.peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            text.append(input.next()!)
+            if let sign = input.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { text.append(input.next()!) }
+            if digits() == 0 { throw error("invalid number: expected digits in the exponent") }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    public func parseString() throws -> String {
+        input.next()  // the opening quote
+        var bytes: [UInt8] = []
+        while true {
+            guard let byte = input.next() else { throw error("unterminated string (truncated?)") }
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: bytes, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard let escaped = input.next() else { throw error("unterminated string (truncated?)") }
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(escaped)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard input.next() == UInt8(ascii: "\\"), input.next() == UInt8(ascii: "u") else {
+                            throw error("lone surrogate in \\u escape")
+                        }
+                        let low = try hex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair in \\u escape") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw error("lone surrogate in \\u escape")
+                    }
+                    bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+                default:
+                    throw error("invalid escape '\\\(Character(Unicode.Scalar(escaped)))'")
+                }
+            case 0..<0x20:
+                throw error("control character in a string (escape it)")
+            case 0x80...:
+                bytes.append(byte)
+                let count: Int
+                switch byte {
+                case 0xC2...0xDF: count = 1
+                case 0xE0...0xEF: count = 2
+                case 0xF0...0xF4: count = 3
+                default: throw error("invalid UTF-8 in a string")
+                }
+                for position in 0..<count {
+                    guard let continuation = input.next(), continuation & 0xC0 == 0x80 else {
+                        throw error("invalid UTF-8 in a string")
+                    }
+                    if position == 0 {
+                        if byte == 0xE0 && continuation < 0xA0 || byte == 0xED && continuation >= 0xA0
+                            || byte == 0xF0 && continuation < 0x90 || byte == 0xF4 && continuation >= 0x90 {
+                            throw error("invalid UTF-8 in a string")
+                        }
+                    }
+                    bytes.append(continuation)
+                }
+            default:
+                bytes.append(byte)
+            }
+        }
+    }
+
+    private func hex4() throws -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard let byte = input.next() else { throw error("unterminated \\u escape") }
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - 0x30)
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - 0x61 + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - 0x41 + 10)
+            default: throw error("invalid \\u escape: expected four hex digits")
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+}

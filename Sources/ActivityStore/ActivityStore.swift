@@ -1,0 +1,303 @@
+import ActivityModel
+import ActivityQuery
+import Foundation
+import GRDB
+
+/// The local backend: activities in SQLite, indexed for every filter and sort key, answering
+/// `ActivityQuery` with exactly the API's semantics.
+public final class ActivityStore: Sendable {
+    public let path: String
+    private let queue: DatabaseQueue
+
+    public static let schemaVersion = 1
+
+    public enum StoreError: Error, CustomStringConvertible {
+        case cannotOpen(String, String)
+        case notAStore(String)
+        case newerSchema(String, Int)
+
+        public var description: String {
+            switch self {
+            case .cannotOpen(let path, let reason): "cannot open the store \(path): \(reason)"
+            case .notAStore(let path): "\(path) is not an actq store (not SQLite, or not made by actq)"
+            case .newerSchema(let path, let version): "\(path) was made by a newer actq (schema \(version))"
+            }
+        }
+    }
+
+    /// Opens (and, unless `readOnly`, creates) a store.
+    public init(path: String, readOnly: Bool = false) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        if readOnly, !FileManager.default.fileExists(atPath: path) {
+            throw StoreError.cannotOpen(path, "no such file")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw error.resultCode == .SQLITE_NOTADB ? StoreError.notAStore(path) : StoreError.cannotOpen(path, error.message ?? "\(error)")
+        }
+        do {
+            if readOnly {
+                try queue.read { db in try Self.checkSchema(db, path: path) }
+            } else {
+                try queue.write { db in try Self.migrate(db, path: path) }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notAStore(path)
+        }
+    }
+
+    private static func checkSchema(_ db: Database, path: String) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if version > schemaVersion { throw StoreError.newerSchema(path, version) }
+        if try version == 0 || !db.tableExists("activity") { throw StoreError.notAStore(path) }
+    }
+
+    private static func migrate(_ db: Database, path: String) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if version > schemaVersion { throw StoreError.newerSchema(path, version) }
+        if version == schemaVersion { return }
+        let existing = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if version == 0, !existing.isEmpty { throw StoreError.notAStore(path) }
+        try db.execute(sql: """
+            CREATE TABLE activity (
+                id INTEGER PRIMARY KEY,
+                case_id INTEGER,
+                customer_id INTEGER,
+                status TEXT,
+                mode TEXT,
+                type TEXT,
+                assigned_to INTEGER,
+                assigned_user_name TEXT,
+                queue_id INTEGER,
+                created INTEGER,        -- UTC milliseconds
+                last_modified INTEGER,  -- UTC milliseconds
+                summary TEXT NOT NULL,  -- the summary attributes, as JSON
+                resource TEXT NOT NULL  -- the whole activity, as JSON
+            );
+            CREATE TABLE custom_attribute (
+                activity_id INTEGER NOT NULL REFERENCES activity(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                value TEXT NOT NULL
+            );
+            CREATE INDEX activity_case ON activity(case_id);
+            CREATE INDEX activity_customer ON activity(customer_id);
+            CREATE INDEX activity_status ON activity(status);
+            CREATE INDEX activity_mode ON activity(mode);
+            CREATE INDEX activity_type ON activity(type);
+            CREATE INDEX activity_assigned_to ON activity(assigned_to);
+            CREATE INDEX activity_assigned_user_name ON activity(assigned_user_name);
+            CREATE INDEX activity_queue ON activity(queue_id);
+            CREATE INDEX activity_created ON activity(created, id);
+            CREATE INDEX activity_last_modified ON activity(last_modified, id);
+            CREATE INDEX custom_attribute_lookup ON custom_attribute(name, value, activity_id);
+            CREATE INDEX custom_attribute_activity ON custom_attribute(activity_id);
+            PRAGMA user_version = \(schemaVersion);
+            """)
+    }
+
+    // MARK: Writing
+
+    /// Runs `body` in one transaction: everything it writes is kept, or nothing.
+    public func write<T>(_ body: (Writer) throws -> T) throws -> T {
+        try queue.write { db in
+            let writer = try Writer(db)
+            return try body(writer)
+        }
+    }
+
+    /// Inserts or replaces activities inside a `write` transaction, with prepared statements.
+    public final class Writer {
+        let db: Database
+        private let upsert: Statement
+        private let deleteCustom: Statement
+        private let insertCustom: Statement
+        public private(set) var written = 0
+
+        init(_ db: Database) throws {
+            self.db = db
+            upsert = try db.makeStatement(sql: """
+                INSERT INTO activity (id, case_id, customer_id, status, mode, type, assigned_to, assigned_user_name,
+                    queue_id, created, last_modified, summary, resource)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, customer_id = excluded.customer_id,
+                    status = excluded.status, mode = excluded.mode, type = excluded.type,
+                    assigned_to = excluded.assigned_to, assigned_user_name = excluded.assigned_user_name,
+                    queue_id = excluded.queue_id, created = excluded.created, last_modified = excluded.last_modified,
+                    summary = excluded.summary, resource = excluded.resource
+                """)
+            deleteCustom = try db.makeStatement(sql: "DELETE FROM custom_attribute WHERE activity_id = ?")
+            insertCustom = try db.makeStatement(sql: "INSERT INTO custom_attribute (activity_id, name, value) VALUES (?, ?, ?)")
+        }
+
+        /// Adds an activity; one with the same ID is replaced.
+        public func put(_ activity: Activity) throws {
+            let summary = JSONWriter.string(.object(activity.projected(nil)))
+            let resource = JSONWriter.string(.object(activity.resource))
+            upsert.setUncheckedArguments([
+                activity.id, activity.caseID, activity.customerID, activity.status, activity.mode, activity.type,
+                activity.assignedTo, activity.assignedUserName, activity.queueID, activity.created,
+                activity.lastModified, summary, resource,
+            ])
+            try upsert.execute()
+            deleteCustom.setUncheckedArguments([activity.id])
+            try deleteCustom.execute()
+            for attribute in activity.customAttributes {
+                insertCustom.setUncheckedArguments([activity.id, attribute.name, attribute.value])
+                try insertCustom.execute()
+            }
+            written += 1
+        }
+    }
+
+    // MARK: Reading
+
+    public func count() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") ?? 0 }
+    }
+
+    /// What a search returned: how many activities match in all, and which slice was read.
+    public struct SearchSummary: Hashable, Sendable {
+        /// All matches, as `paginationInfo.count` says.
+        public var total: Int
+        /// How many rows were handed out.
+        public var returned: Int
+        public var window: ResultWindow?
+    }
+
+    /// One activity of a result: its JSON text for the requested attributes, ready to print.
+    public struct ResultRow: Sendable {
+        public var id: Int64
+        /// The summary attributes, or the requested projection, as compact JSON.
+        public var json: String
+    }
+
+    /// Runs a query and hands each activity of the requested window (or, with `all`, of the whole
+    /// result) to `body` in order, reading rows as they come.
+    public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        let sql = SQLQuery(query)
+        return try queue.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM activity" + sql.whereClause, arguments: sql.arguments) ?? 0
+            var text = "SELECT id, \(query.attributes == nil ? "summary" : "resource") FROM activity" + sql.whereClause + sql.orderBy
+            var arguments = sql.arguments
+            let window = all ? nil : (query.window ?? .page(number: 1, size: nil))
+            if let window {
+                let (offset, limit) = window.offsetAndLimit
+                text += " LIMIT ? OFFSET ?"
+                arguments += [limit, offset]
+            }
+            var returned = 0
+            let rows = try Row.fetchCursor(db, sql: text, arguments: arguments)
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                var json: String = row[1]
+                if let attributes = query.attributes, case .named = attributes {
+                    let resource = try JSONParser.parse(Array(json.utf8))
+                    json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
+                }
+                try body(ResultRow(id: id, json: json))
+                returned += 1
+            }
+            return SearchSummary(total: total, returned: returned, window: window)
+        }
+    }
+
+    /// Distinct values of a filter field in the store, most frequent first (for completion).
+    public func distinctValues(of filter: Filter, limit: Int = 50) throws -> [String] {
+        try queue.read { db in
+            if case .custom(let name) = filter {
+                return try String.fetchAll(db, sql: """
+                    SELECT value FROM custom_attribute WHERE name = ? GROUP BY value ORDER BY count(*) DESC, value LIMIT ?
+                    """, arguments: [name, limit])
+            }
+            guard let column = SQLQuery.column(for: filter), filter.valueKind != .date else { return [] }
+            return try String.fetchAll(db, sql: """
+                SELECT CAST(\(column) AS TEXT) FROM activity WHERE \(column) IS NOT NULL
+                GROUP BY \(column) ORDER BY count(*) DESC, \(column) LIMIT ?
+                """, arguments: [limit])
+        }
+    }
+
+    public func customAttributeNames(limit: Int = 100) throws -> [String] {
+        try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM custom_attribute GROUP BY name ORDER BY count(*) DESC, name LIMIT ?",
+                                arguments: [limit])
+        }
+    }
+}
+
+/// `ActivityQuery` as SQL. Values are bound parameters only; no value is ever part of the text.
+struct SQLQuery {
+    var whereClause = ""
+    var orderBy = ""
+    var arguments: StatementArguments = []
+
+    static func column(for filter: Filter) -> String? {
+        switch filter {
+        case .customer: "customer_id"
+        case .case: "case_id"
+        case .status: "status"
+        case .mode: "mode"
+        case .assignedTo: "assigned_to"
+        case .queue: "queue_id"
+        case .createdDate: "created"
+        case .lastModifiedDate: "last_modified"
+        case .assignedUserName: "assigned_user_name"
+        case .type: "type"
+        case .custom: nil
+        }
+    }
+
+    init(_ query: ActivityQuery) {
+        var clauses: [String] = []
+        func equal(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            clauses.append("\(column) = ?")
+            arguments += [value]
+        }
+        func range(_ column: String, _ range: DateRange?) {
+            guard let range else { return }
+            if let start = range.start {
+                clauses.append("\(column) >= ?")
+                arguments += [start]
+            }
+            if let end = range.end {
+                clauses.append("\(column) <= ?")
+                arguments += [end]
+            }
+            if range.start == nil && range.end == nil { clauses.append("\(column) IS NOT NULL") }
+        }
+        equal("customer_id", query.customer)
+        equal("case_id", query.caseID)
+        equal("status", query.status)
+        equal("mode", query.mode)
+        equal("assigned_to", query.assignedTo)
+        equal("queue_id", query.queue)
+        range("created", query.createdDate)
+        range("last_modified", query.lastModifiedDate)
+        for name in query.customAttributes.keys.sorted() {
+            clauses.append("id IN (SELECT activity_id FROM custom_attribute WHERE name = ? AND value = ?)")
+            arguments += [name, query.customAttributes[name]!]
+        }
+        equal("assigned_user_name", query.assignedUserName)
+        equal("type", query.type)
+        if !clauses.isEmpty { whereClause = " WHERE " + clauses.joined(separator: " AND ") }
+        // Default order is activity ID ascending; ties in a sort break by ID ascending.
+        switch query.sort {
+        case nil: orderBy = " ORDER BY id"
+        case let sort?:
+            let direction = sort.direction == .desc ? "DESC" : "ASC"
+            switch sort.field {
+            case .id: orderBy = " ORDER BY id \(direction)"
+            case .createdDate: orderBy = " ORDER BY created \(direction), id"
+            case .lastModifiedDate: orderBy = " ORDER BY last_modified \(direction), id"
+            }
+        }
+    }
+}
