@@ -99,7 +99,12 @@ public enum ActivityXML {
                 startLine = parser.lineNumber
             }
             var node = Node(name: name)
-            for key in attributes.keys.sorted() where !key.hasPrefix("xmlns") {
+            // Attributes come unordered: put them in the order the JSON form uses.
+            let order = ["id", "rel", "href"]
+            let keys = attributes.keys.sorted { lhs, rhs in
+                (order.firstIndex(of: lhs) ?? order.count, lhs) < (order.firstIndex(of: rhs) ?? order.count, rhs)
+            }
+            for key in keys where !key.hasPrefix("xmlns") {
                 let value = attributes[key]!
                 let isID = key == "id" && !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
                 node.members.append(JSONMember(key, isID ? .number(value) : .string(value)))

@@ -22,6 +22,19 @@ struct ActqProcess {
         return packageRoot.appendingPathComponent(".build/debug/actq")
     }()
 
+    static let scratchHome = FileManager.default.temporaryDirectory.appendingPathComponent("actq-home-\(UUID().uuidString)")
+
+    static let fixtureJSON = packageRoot.appendingPathComponent("Tests/ActivityStoreTests/Fixtures/activities.json").path
+
+    /// A store imported from the fixture, made once per test run.
+    static let fixtureStore: Swift.Result<String, Error> = Swift.Result {
+        let path = scratchHome.appendingPathComponent("fixture.sqlite").path
+        try FileManager.default.createDirectory(at: scratchHome, withIntermediateDirectories: true)
+        let result = try run(["import", fixtureJSON, "--db", path])
+        guard result.status == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["stderr": result.stderr]) }
+        return path
+    }
+
     static func run(
         _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:],
         directory: URL? = nil
@@ -32,6 +45,10 @@ struct ActqProcess {
         var env = ProcessInfo.processInfo.environment
         env["ACTQ_NOW"] = "2024-06-15T12:00:00Z"
         env["TZ"] = "UTC"
+        // Never touch the user's own files: data, state and config go to a scratch home.
+        env["XDG_DATA_HOME"] = scratchHome.appendingPathComponent("data").path
+        env["XDG_STATE_HOME"] = scratchHome.appendingPathComponent("state").path
+        env["XDG_CONFIG_HOME"] = scratchHome.appendingPathComponent("config").path
         env.removeValue(forKey: "NO_COLOR")
         for (key, value) in environment { env[key] = value }
         process.environment = env
