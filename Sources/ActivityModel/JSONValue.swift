@@ -91,71 +91,87 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, Expr
 
 public enum JSONWriter {
     /// Compact JSON text.
-    public static func write(_ value: JSONValue, into output: inout String) {
-        switch value {
-        case .null: output += "null"
-        case .bool(let flag): output += flag ? "true" : "false"
-        case .number(let text): output += text
-        case .string(let text): writeString(text, into: &output)
-        case .array(let elements):
-            output += "["
-            for (index, element) in elements.enumerated() {
-                if index > 0 { output += "," }
-                write(element, into: &output)
-            }
-            output += "]"
-        case .object(let object):
-            output += "{"
-            for (index, member) in object.members.enumerated() {
-                if index > 0 { output += "," }
-                writeString(member.key, into: &output)
-                output += ":"
-                write(member.value, into: &output)
-            }
-            output += "}"
-        }
+    public static func string(_ value: JSONValue) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(512)
+        write(value, into: &output)
+        return String(decoding: output, as: UTF8.self)
     }
 
-    public static func string(_ value: JSONValue) -> String {
-        var output = ""
-        write(value, into: &output)
-        return output
+    public static func write(_ value: JSONValue, into output: inout String) {
+        output += string(value)
+    }
+
+    /// Compact JSON as UTF-8 bytes.
+    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+        switch value {
+        case .null: output += "null".utf8
+        case .bool(let flag): output += (flag ? "true" : "false").utf8
+        case .number(let text): output += text.utf8
+        case .string(let text): writeString(text, into: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            var first = true
+            for element in elements {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                write(element, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            var first = true
+            for member in object.members {
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(member.key, into: &output)
+                output.append(UInt8(ascii: ":"))
+                write(member.value, into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
     }
 
     public static func writeString(_ text: String, into output: inout String) {
-        output += "\""
-        var start = text.unicodeScalars.startIndex
-        var index = start
-        let scalars = text.unicodeScalars
-        while index != scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String?
-            switch scalar {
-            case "\"": escape = "\\\""
-            case "\\": escape = "\\\\"
-            case "\n": escape = "\\n"
-            case "\r": escape = "\\r"
-            case "\t": escape = "\\t"
-            case "\u{08}": escape = "\\b"
-            case "\u{0C}": escape = "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    escape = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    escape = nil
+        var bytes: [UInt8] = []
+        writeString(text, into: &bytes)
+        output += String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A JSON string literal: `"` `\\` and control characters escaped, and U+2028/U+2029 too
+    /// (so the output is also valid JavaScript); everything else as UTF-8, copied in runs.
+    public static func writeString(_ text: String, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            var index = 0
+            func escape(_ replacement: String, skipping count: Int) {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                output.append(contentsOf: replacement.utf8)
+                index += count
+                runStart = index
+            }
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "\""): escape("\\\"", skipping: 1)
+                case UInt8(ascii: "\\"): escape("\\\\", skipping: 1)
+                case 0x0A: escape("\\n", skipping: 1)
+                case 0x0D: escape("\\r", skipping: 1)
+                case 0x09: escape("\\t", skipping: 1)
+                case 0..<0x20:
+                    let digits = String(byte, radix: 16)
+                    escape("\\u00" + (digits.count == 1 ? "0" : "") + digits, skipping: 1)
+                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80
+                    && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                    escape(bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029", skipping: 3)
+                default:
+                    index += 1
                 }
             }
-            if let escape {
-                output.unicodeScalars.append(contentsOf: scalars[start..<index])
-                output += escape
-                index = scalars.index(after: index)
-                start = index
-            } else {
-                index = scalars.index(after: index)
-            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
-        output.unicodeScalars.append(contentsOf: scalars[start..<index])
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }

@@ -136,10 +136,34 @@ public final class ActivityStore: Sendable {
             insertCustom = try db.makeStatement(sql: "INSERT INTO custom_attribute (activity_id, name, value) VALUES (?, ?, ?)")
         }
 
+        /// The summary projection and the whole resource as JSON text, each member written once.
+        static func json(_ resource: JSONObject) -> (summary: String, resource: String) {
+            var summary: [UInt8] = [UInt8(ascii: "{")]
+            var whole: [UInt8] = [UInt8(ascii: "{")]
+            summary.reserveCapacity(2048)
+            whole.reserveCapacity(2048)
+            var member: [UInt8] = []
+            member.reserveCapacity(512)
+            for entry in resource.members {
+                member.removeAll(keepingCapacity: true)
+                JSONWriter.writeString(entry.key, into: &member)
+                member.append(UInt8(ascii: ":"))
+                JSONWriter.write(entry.value, into: &member)
+                if whole.count > 1 { whole.append(UInt8(ascii: ",")) }
+                whole += member
+                if Activity.summaryAttributes.contains(entry.key) {
+                    if summary.count > 1 { summary.append(UInt8(ascii: ",")) }
+                    summary += member
+                }
+            }
+            summary.append(UInt8(ascii: "}"))
+            whole.append(UInt8(ascii: "}"))
+            return (String(decoding: summary, as: UTF8.self), String(decoding: whole, as: UTF8.self))
+        }
+
         /// Adds an activity; one with the same ID is replaced.
         public func put(_ activity: Activity) throws {
-            let summary = JSONWriter.string(.object(activity.projected(nil)))
-            let resource = JSONWriter.string(.object(activity.resource))
+            let (summary, resource) = Self.json(activity.resource)
             upsert.setUncheckedArguments([
                 activity.id, activity.caseID, activity.customerID, activity.status, activity.mode, activity.type,
                 activity.assignedTo, activity.assignedUserName, activity.queueID, activity.created,
