@@ -33,10 +33,54 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        if expressions.isEmpty, isatty(STDIN_FILENO) != 0 {
+            throw ExitCode(InteractiveLoop(runner: QueryRunner(global: global)).run())
+        }
         let sources = expressions.isEmpty
             ? [try QueryInputs.read("-")]
             : expressions.map { SourceText(name: "<expr>", $0) }
         throw ExitCode(QueryRunner(global: global).run(sources))
+    }
+}
+
+/// A plain prompt on a terminal: each query runs as soon as it is complete. (Line editing,
+/// history and completion come with the libedit REPL.)
+struct InteractiveLoop {
+    let runner: QueryRunner
+
+    func run() -> Int32 {
+        Output.error("actq: type a query and press Enter; a line ending in 'and' or an open bracket continues. Ctrl-D leaves.\n")
+        var pending = ""
+        var worst = Exit.success
+        while true {
+            Output.error(pending.isEmpty ? "actq> " : "  ...> ")
+            guard let line = readLine(strippingNewline: true) else { break }
+            pending += pending.isEmpty ? line : "\n" + line
+            if Self.continues(pending) { continue }
+            if !pending.trimmingCharacters(in: .whitespaces).isEmpty {
+                worst = max(worst, runner.run([SourceText(name: "<input>", pending)]))
+            }
+            pending = ""
+        }
+        Output.error("\n")
+        return worst == Exit.queryErrors ? Exit.success : worst
+    }
+
+    /// Whether the text so far is an unfinished query: an open bracket, or a last word `and`.
+    static func continues(_ text: String) -> Bool {
+        let (tokens, _) = Lexer.tokenize(Array(text.utf8))
+        var depth = 0
+        var last: Token?
+        for token in tokens where !token.kind.isTrivia && token.kind != .newline && token.kind != .endOfFile {
+            switch token.kind {
+            case .leftParen, .leftBracket: depth += 1
+            case .rightParen, .rightBracket: depth = max(0, depth - 1)
+            case .semicolon: depth = 0
+            default: break
+            }
+            last = token
+        }
+        return depth > 0 || last?.keyword == .and || last?.keyword == .or
     }
 }
 
