@@ -27,7 +27,7 @@ build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
 release: deps
-	$(SWIFT) build -c release $(BUILD_FLAGS)
+	$(SWIFT) build -c release --static-swift-stdlib $(BUILD_FLAGS)
 
 # Opens actq on the bundled demo data.
 run: build

@@ -85,18 +85,22 @@ public enum ActivityReader {
             try body(activity, location(line: line))
             index += 1
         }
+        /// Streams the elements of the array that starts at the input, one activity at a time.
+        func emitElements(depth: Int) throws {
+            input.next()
+            if parser.consume(UInt8(ascii: "]")) { return }
+            repeat {
+                parser.skipWhitespace()
+                let line = input.line
+                try emit(try parser.parseValue(depth: depth), line: line)
+            } while parser.consume(UInt8(ascii: ","))
+            try parser.expect(UInt8(ascii: "]"), "',' or ']' after an activity")
+        }
         do {
             parser.skipWhitespace()
             if input.atEnd { return }
             if !lineBased, input.peek() == UInt8(ascii: "[") {
-                input.next()
-                if parser.consume(UInt8(ascii: "]")) { return try trailing(parser, file: file) }
-                repeat {
-                    parser.skipWhitespace()
-                    let line = input.line
-                    try emit(try parser.parseValue(depth: 1), line: line)
-                } while parser.consume(UInt8(ascii: ","))
-                try parser.expect(UInt8(ascii: "]"), "',' or ']' after an activity")
+                try emitElements(depth: 1)
                 return try trailing(parser, file: file)
             }
             if !lineBased, input.peek() == UInt8(ascii: "{") {
@@ -110,14 +114,7 @@ public enum ActivityReader {
                         parser.skipWhitespace()
                         if input.peek() == UInt8(ascii: "[") {
                             document = true
-                            input.next()
-                            if parser.consume(UInt8(ascii: "]")) { return }
-                            repeat {
-                                parser.skipWhitespace()
-                                let elementLine = input.line
-                                try emit(try parser.parseValue(depth: 2), line: elementLine)
-                            } while parser.consume(UInt8(ascii: ","))
-                            try parser.expect(UInt8(ascii: "]"), "',' or ']' after an activity")
+                            try emitElements(depth: 2)
                             return
                         }
                     }

@@ -108,7 +108,13 @@ public final class ActivityStore: Sendable {
     public func write<T>(_ body: (Writer) throws -> T) throws -> T {
         try queue.write { db in
             let writer = try Writer(db)
-            return try body(writer)
+            let result = try body(writer)
+            if writer.written >= 1000 {
+                // Fresh statistics let SQLite pick the selective index (`customer_id` rather than
+                // `status`); the limit keeps ANALYZE quick on large stores.
+                try db.execute(sql: "PRAGMA analysis_limit = 1000; ANALYZE;")
+            }
+            return result
         }
     }
 

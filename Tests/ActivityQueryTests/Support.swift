@@ -1,20 +1,7 @@
 import ActivityQuery
 import Foundation
 
-/// A small deterministic generator so that property and mutation tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix64 = SeededGenerator
 
 /// Marked positions in test input, as swift-syntax's tests write them: `"status = 1️⃣"`.
 /// Returns the text without the markers and the UTF-8 offset of each marker.
