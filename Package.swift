@@ -24,12 +24,16 @@ let package = Package(
             name: "ActivityStore",
             dependencies: ["ActivityQuery", "ActivityModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Non-variadic C wrappers over the system libedit, and a Swift line editor on top.
+        .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
+        .target(name: "LineEditor", dependencies: ["CEditLine"]),
         .executableTarget(
             name: "actq",
             dependencies: [
                 "ActivityQuery",
                 "ActivityModel",
                 "ActivityStore",
+                "LineEditor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

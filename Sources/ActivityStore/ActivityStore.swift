@@ -188,6 +188,11 @@ public final class ActivityStore: Sendable {
 
     // MARK: Reading
 
+    /// Stops the statement running on the store (from any thread): the search throws.
+    public func interrupt() {
+        queue.interrupt()
+    }
+
     public func count() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") ?? 0 }
     }

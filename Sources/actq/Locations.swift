@@ -19,18 +19,29 @@ enum Locations {
 }
 
 /// Buffered standard output: large results are written in blocks, not line by line.
+/// With `capturing`, the text is kept (for the REPL, which decides about a pager) instead.
 final class StandardOutput {
     private var buffer: [UInt8] = []
+    let capturing: Bool
 
-    init() { buffer.reserveCapacity(1 << 16) }
+    init(capturing: Bool = false) {
+        self.capturing = capturing
+        buffer.reserveCapacity(1 << 16)
+    }
 
     func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
+        if !capturing, buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// The captured text, taken out.
+    func take() -> String {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        return String(decoding: buffer, as: UTF8.self)
     }
 
     func flush() {
-        guard !buffer.isEmpty else { return }
+        guard !capturing, !buffer.isEmpty else { return }
         FileHandle.standardOutput.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }

@@ -4,6 +4,15 @@ import ActivityStore
 import ArgumentParser
 import Foundation
 
+/// How scripts run: every query and the worst exit code, or stop at the first failure.
+struct ScriptOptions: ParsableArguments {
+    @Flag(help: "Stop at the first query that fails.")
+    var bail = false
+
+    @Flag(help: "Print each query (to stdout) before its result.")
+    var echo = false
+}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -12,11 +21,12 @@ struct RunCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Files of queries ('-' for standard input).", valueName: "file"))
     var files: [String] = []
 
+    @OptionGroup var script: ScriptOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let sources = try (files.isEmpty ? ["-"] : files).map(QueryInputs.read)
-        throw ExitCode(QueryRunner(global: global).run(sources))
+        throw ExitCode(QueryRunner(global: global, script: script).run(sources))
     }
 }
 
@@ -30,63 +40,44 @@ struct QueryCommand: ParsableCommand {
     @Option(name: [.customShort("e"), .customLong("execute")], help: ArgumentHelp("A query to run (repeatable).", valueName: "query"))
     var expressions: [String] = []
 
+    @Flag(name: .customLong("no-rc"), help: "Do not read the start-up file (actqrc) of the REPL.")
+    var noRC = false
+
+    @OptionGroup var script: ScriptOptions
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         if expressions.isEmpty, isatty(STDIN_FILENO) != 0 {
-            throw ExitCode(InteractiveLoop(runner: QueryRunner(global: global)).run())
+            throw ExitCode(try REPL(global: global, readStartupFile: !noRC).run())
         }
         let sources = expressions.isEmpty
             ? [try QueryInputs.read("-")]
             : expressions.map { SourceText(name: "<expr>", $0) }
-        throw ExitCode(QueryRunner(global: global).run(sources))
+        throw ExitCode(QueryRunner(global: global, script: script).run(sources))
     }
 }
 
-/// A plain prompt on a terminal: each query runs as soon as it is complete. (Line editing,
-/// history and completion come with the libedit REPL.)
-struct InteractiveLoop {
-    let runner: QueryRunner
-
-    func run() -> Int32 {
-        Output.error("actq: type a query and press Enter; a line ending in 'and' or an open bracket continues. Ctrl-D leaves.\n")
-        var pending = ""
-        var worst = Exit.success
-        while true {
-            Output.error(pending.isEmpty ? "actq> " : "  ...> ")
-            guard let line = readLine(strippingNewline: true) else { break }
-            pending += pending.isEmpty ? line : "\n" + line
-            if Self.continues(pending) { continue }
-            if !pending.trimmingCharacters(in: .whitespaces).isEmpty {
-                worst = max(worst, runner.run([SourceText(name: "<input>", pending)]))
-            }
-            pending = ""
+/// Whether the text so far is an unfinished query: an open bracket, or a last word `and`/`or`.
+func queryContinues(_ text: String) -> Bool {
+    let (tokens, _) = Lexer.tokenize(Array(text.utf8))
+    var depth = 0
+    var last: Token?
+    for token in tokens where !token.kind.isTrivia && token.kind != .newline && token.kind != .endOfFile {
+        switch token.kind {
+        case .leftParen, .leftBracket: depth += 1
+        case .rightParen, .rightBracket: depth = max(0, depth - 1)
+        case .semicolon: depth = 0
+        default: break
         }
-        Output.error("\n")
-        return worst == Exit.queryErrors ? Exit.success : worst
+        last = token
     }
-
-    /// Whether the text so far is an unfinished query: an open bracket, or a last word `and`.
-    static func continues(_ text: String) -> Bool {
-        let (tokens, _) = Lexer.tokenize(Array(text.utf8))
-        var depth = 0
-        var last: Token?
-        for token in tokens where !token.kind.isTrivia && token.kind != .newline && token.kind != .endOfFile {
-            switch token.kind {
-            case .leftParen, .leftBracket: depth += 1
-            case .rightParen, .rightBracket: depth = max(0, depth - 1)
-            case .semicolon: depth = 0
-            default: break
-            }
-            last = token
-        }
-        return depth > 0 || last?.keyword == .and || last?.keyword == .or
-    }
+    return depth > 0 || last?.keyword == .and || last?.keyword == .or
 }
 
 /// Runs queries on the configured backend and prints their results.
 struct QueryRunner {
     let global: GlobalOptions
+    var script = ScriptOptions()
 
     func run(_ sources: [SourceText]) -> Int32 {
         do {
@@ -112,6 +103,10 @@ struct QueryRunner {
         var empty = false
         for source in sources {
             for compiled in QueryCompiler.compile(source, context: context) {
+                if worst != Exit.success, script.bail { break }
+                if script.echo, !compiled.syntax.tokens.isEmpty {
+                    output.write(source.text(compiled.range).replacingOccurrences(of: "\n", with: " ") + "\n")
+                }
                 if printer.report(compiled.diagnostics, in: source) {
                     worst = max(worst, Exit.queryErrors)
                     continue
@@ -171,11 +166,19 @@ struct QueryRunner {
     }
 }
 
+struct Cancelled: Error {}
+
 /// Streams one result in the chosen format.
 struct ResultPrinter {
     let format: ResultFormat
     let context: DateContext
     let output: StandardOutput
+    /// Table width: the terminal's by default; nil for no limit.
+    var width: Int? = ResultPrinter.terminalWidth
+    /// Tables too wide for `width` are shown as vertical blocks instead (psql's `\x auto`).
+    var autoVertical = false
+    /// Checked between rows: a cancelled result stops with `Cancelled`.
+    var isCancelled: () -> Bool = { false }
 
     /// Terminal width of stdout, when it is a terminal (tables are not cut when piped).
     static var terminalWidth: Int? {
@@ -197,6 +200,7 @@ struct ResultPrinter {
         }
         output.write(writer.begin())
         let summary = try store.search(query, all: all) { row in
+            if isCancelled() { throw Cancelled() }
             output.write(try writer.row(json: row.json))
         }
         let info = ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
@@ -207,13 +211,22 @@ struct ResultPrinter {
     /// Tables are laid out a block of rows at a time, so that `--all` still streams.
     private func table(_ query: ActivityQuery, all: Bool, store: ActivityStore) throws -> ResultInfo {
         var rows: [[String]] = []
-        let width = Self.terminalWidth
+        var number = 0
         func flush() {
             guard !rows.isEmpty else { return }
-            output.write(TableLayout(headers: ActivityColumns.tableHeaders, rows: rows).render(width: width))
+            let layout = TableLayout(headers: ActivityColumns.tableHeaders, rows: rows)
+            if autoVertical, let width, layout.overflows(width) {
+                for values in layout.rows {
+                    number += 1
+                    output.write(VerticalResultWriter.block(number: number, headers: layout.headers, values: values))
+                }
+            } else {
+                output.write(layout.render(width: width))
+            }
             rows.removeAll(keepingCapacity: true)
         }
         let summary = try store.search(query, all: all) { row in
+            if isCancelled() { throw Cancelled() }
             guard case .object(let resource) = try JSONParser.parse(Array(row.json.utf8)) else { return }
             rows.append(ActivityColumns.tableValues(resource, context: context))
             if rows.count == 1000 { flush() }

@@ -1,0 +1,453 @@
+import ActivityModel
+import ActivityQuery
+import ActivityStore
+import ArgumentParser
+import Foundation
+import LineEditor
+
+/// The interactive prompt: libedit line editing, history, completion, multi-line queries, meta
+/// commands, results fitted to the terminal, a pager for long output, Ctrl-C to cancel.
+final class REPL {
+    struct Settings {
+        var format: ResultFormat = .table
+        var timeZone: TimeZone = .current
+        var pageSize: Int?
+        var color = true
+        var timing = true
+        var pager = true
+    }
+
+    let global: GlobalOptions
+    var settings = Settings()
+    let editor: LineEditor
+    private var store: ActivityStore?
+    private var lastQuery: ActivityQuery?
+    private var lastText: String?
+    private var interruptSource: DispatchSourceSignal?
+    private let cancelled = CancelFlag()
+    private var values: StoreValues?
+
+    static let secretPattern = try! NSRegularExpression(pattern: "password|passwd|secret|session|token", options: [.caseInsensitive])
+
+    init(global: GlobalOptions, readStartupFile: Bool) throws {
+        self.global = global
+        settings.format = ResultFormat(rawValue: (global.format ?? .table).rawValue) ?? .table
+        settings.timeZone = try global.timeZone()
+        settings.color = global.color != .never && (global.color == .always || ProcessInfo.processInfo.environment["NO_COLOR"]?.isEmpty ?? true)
+        let historyPath = Locations.stateDirectory.appendingPathComponent("history").path
+        editor = LineEditor(program: "actq", historyPath: historyPath)
+        // Lines holding a password or a session never enter the history file.
+        editor.historyFilter = { line in
+            REPL.secretPattern.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) == nil
+        }
+        if readStartupFile { runStartupFile() }
+    }
+
+    private func runStartupFile() {
+        let path = Locations.configDirectory.appendingPathComponent("actqrc").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard trimmed.hasPrefix(":set ") else {
+                Output.error("\(path):\(number + 1): only ':set NAME VALUE' lines belong in actqrc\n")
+                continue
+            }
+            if let problem = set(String(trimmed.dropFirst(5))) { Output.error("\(path):\(number + 1): \(problem)\n") }
+        }
+    }
+
+    var context: DateContext {
+        var context = (try? global.dateContext()) ?? DateContext.current()
+        context.timeZone = settings.timeZone
+        return context
+    }
+
+    func run() throws -> Int32 {
+        installInterruptHandler()
+        do { _ = try openStore() } catch { Output.error("actq: \(error)\n") }
+        editor.completer = { [weak self] text in self?.complete(text) ?? (0, []) }
+        Output.error("actq \u{2014} type a query, :help for help, Ctrl-D to leave.\n")
+        var pending = ""
+        while true {
+            editor.pendingText = pending.isEmpty ? "" : pending + "\n"
+            guard let line = editor.readLine(prompt: prompt(continuation: !pending.isEmpty)) else { break }
+            if editor.cancelled {
+                pending = ""
+                FileHandle.standardOutput.write(Data("\n".utf8))
+                continue
+            }
+            if pending.isEmpty, line.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
+                editor.addHistory(line)
+                if !meta(line.trimmingCharacters(in: .whitespaces)) { break }
+                continue
+            }
+            pending += pending.isEmpty ? line : "\n" + line
+            if queryContinues(pending) { continue }
+            let entry = pending
+            pending = ""
+            guard !entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            editor.addHistory(entry.replacingOccurrences(of: "\n", with: " "))
+            execute(entry)
+        }
+        editor.saveHistory()
+        FileHandle.standardOutput.write(Data("\n".utf8))
+        return Exit.success
+    }
+
+    private func prompt(continuation: Bool) -> String {
+        let text = continuation ? "  ...> " : "actq> "
+        // Colour codes sit between \u{1} markers so that libedit measures the prompt right.
+        return settings.color ? "\u{1}\u{1B}[1;36m\u{1}" + text + "\u{1}\u{1B}[0m\u{1}" : text
+    }
+
+    /// Ctrl-C while a query runs stops it and returns to the prompt.
+    private func installInterruptHandler() {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let flag = cancelled
+        source.setEventHandler { [weak self] in
+            flag.set()
+            self?.store?.interrupt()
+        }
+        source.resume()
+        interruptSource = source
+    }
+
+    // MARK: Queries
+
+    func openStore() throws -> ActivityStore {
+        if let store { return store }
+        let opened = try LocalBackend.open(global)
+        store = opened
+        values = StoreValues(store: opened)
+        return opened
+    }
+
+    func execute(_ text: String) {
+        let source = SourceText(name: "<input>", text)
+        let renderer = DiagnosticRenderer(useColor: settings.color)
+        for compiled in QueryCompiler.compile(source, context: context) {
+            if !compiled.diagnostics.isEmpty { Output.error(renderer.render(compiled.diagnostics, in: source)) }
+            guard var query = compiled.query else { continue }
+            if query.window == nil, let size = settings.pageSize { query.window = .page(number: 1, size: size) }
+            lastQuery = query
+            lastText = source.text(compiled.range)
+            runQuery(query)
+        }
+    }
+
+    func runQuery(_ query: ActivityQuery) {
+        let store: ActivityStore
+        do { store = try openStore() } catch {
+            Output.error("actq: \(error)\n")
+            return
+        }
+        let output = StandardOutput(capturing: true)
+        cancelled.reset()
+        let flag = cancelled
+        var printer = ResultPrinter(format: settings.format, context: context, output: output)
+        printer.autoVertical = true
+        printer.isCancelled = { flag.isSet }
+        let started = DispatchTime.now()
+        do {
+            let info = try printer.print(query, all: global.all, store: store)
+            show(output.take())
+            // The summary line: count and page, and the time unless timing is off.
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+            let summary = QueryRunner.summary(info, elapsed: elapsed)
+            Output.error((settings.timing ? summary : summary.components(separatedBy: ", ").dropLast().joined(separator: ", ")) + "\n")
+        } catch is Cancelled {
+            Output.error("cancelled\n")
+        } catch {
+            if cancelled.isSet {
+                Output.error("cancelled\n")
+            } else {
+                Output.error("actq: the query failed: \(error)\n")
+            }
+        }
+    }
+
+    /// Prints a result, through the pager when it is longer than the screen.
+    func show(_ text: String) {
+        guard !text.isEmpty else { return }
+        let rows = REPL.terminalRows()
+        let lines = text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+        let pagerCommand = ProcessInfo.processInfo.environment["PAGER"] ?? "less -FRX"
+        if settings.pager, !pagerCommand.isEmpty, isatty(STDOUT_FILENO) != 0, lines > rows - 2 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", pagerCommand]
+            let pipe = Pipe()
+            process.standardInput = pipe
+            if (try? process.run()) != nil {
+                pipe.fileHandleForWriting.write(Data(text.utf8))
+                try? pipe.fileHandleForWriting.close()
+                process.waitUntilExit()
+                return
+            }
+        }
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func terminalRows() -> Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        return 24
+    }
+
+    // MARK: Completion
+
+    func complete(_ text: String) -> (Int, [LineCompletion]) {
+        if !text.contains("\n"), text.trimmingCharacters(in: .whitespaces).hasPrefix(":"), !text.contains(" ") {
+            let word = text.trimmingCharacters(in: .whitespaces)
+            let matches = REPL.commands.map(\.name).filter { $0.hasPrefix(word) }
+            return (word.utf8.count, matches.map { LineCompletion(text: $0) })
+        }
+        if store == nil { _ = try? openStore() }
+        let result = CompletionEngine.complete(text, values: values)
+        let replacing = text.utf8.count - result.replaceFrom
+        return (replacing, result.items.map { LineCompletion(text: $0.insertText, display: $0.label) })
+    }
+
+    // MARK: Meta commands
+
+    static let commands: [(name: String, usage: String, help: String)] = [
+        (":help", ":help [topic]", "this help; topics: language, fields, dates, modifiers, formats"),
+        (":explain", ":explain [query]", "the exact request of a query (default: the last one)"),
+        (":format", ":format NAME", "output format: table, vertical, json, ndjson, csv, xml"),
+        (":backend", ":backend", "where queries run"),
+        (":set", ":set NAME VALUE", "tz, format, pagesize, color (on/off), timing (on/off), pager (on/off)"),
+        (":show", ":show [NAME]", "current settings"),
+        (":next", ":next", "the next page of the last query"),
+        (":prev", ":prev", "the previous page of the last query"),
+        (":save", ":save NAME", "keep the last query under a name"),
+        (":run", ":run NAME", "run a saved query"),
+        (":queries", ":queries", "the saved queries"),
+        (":history", ":history [N]", "the last N entries of the history"),
+        (":timing", ":timing", "turn the time in the summary line on or off"),
+        (":quit", ":quit", "leave (also Ctrl-D)"),
+    ]
+
+    /// Runs a meta command; false means leave.
+    func meta(_ line: String) -> Bool {
+        let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+        let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        switch parts[0] {
+        case ":quit", ":q", ":exit":
+            return false
+        case ":help", ":h", ":?":
+            FileHandle.standardOutput.write(Data(REPL.help(argument).utf8))
+        case ":explain":
+            explain(argument)
+        case ":format":
+            if let problem = set("format " + argument) { Output.error(problem + "\n") }
+        case ":backend":
+            do {
+                let store = try openStore()
+                Output.write("local store \(store.path) (\(QueryRunner.grouped((try? store.count()) ?? 0)) activities)\n")
+            } catch { Output.error("actq: \(error)\n") }
+        case ":set":
+            if let problem = set(argument) { Output.error(problem + "\n") }
+        case ":show":
+            Output.write(showSettings(argument))
+        case ":timing":
+            settings.timing.toggle()
+            Output.write("timing is \(settings.timing ? "on" : "off")\n")
+        case ":next", ":prev":
+            page(forward: parts[0] == ":next")
+        case ":save":
+            save(argument)
+        case ":run":
+            runSaved(argument)
+        case ":queries":
+            listSaved()
+        case ":history":
+            let entries = editor.entries
+            let count = Int(argument) ?? 20
+            for (index, entry) in entries.enumerated().suffix(count) { Output.write("\(String(repeating: " ", count: max(0, 5 - String(index + 1).count)))\(index + 1)  \(entry)\n") }
+        default:
+            let suggestion = Suggestions.closest(to: parts[0], among: REPL.commands.map(\.name))
+            Output.error("unknown command \(parts[0])" + (suggestion.map { "; did you mean \($0)?" } ?? "; :help lists the commands") + "\n")
+        }
+        return true
+    }
+
+    func explain(_ argument: String) {
+        if argument.isEmpty {
+            guard let lastQuery else { return Output.error("no query yet\n") }
+            Output.write(ExplainCommand.text(SearchRequest(lastQuery)) + "\n")
+            return
+        }
+        let source = SourceText(name: "<input>", argument)
+        for compiled in QueryCompiler.compile(source, context: context) {
+            Output.error(DiagnosticRenderer(useColor: settings.color).render(compiled.diagnostics, in: source))
+            if let query = compiled.query { Output.write(ExplainCommand.text(SearchRequest(query)) + "\n") }
+        }
+    }
+
+    /// Applies `NAME VALUE`; returns a problem to report, or nil.
+    func set(_ assignment: String) -> String? {
+        let parts = assignment.split(separator: " ", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2 else { return "usage: :set NAME VALUE (names: tz, format, pagesize, color, timing, pager)" }
+        let (name, value) = (parts[0], parts[1])
+        func flag(_ apply: (Bool) -> Void) -> String? {
+            switch value.lowercased() {
+            case "on", "true", "yes", "1": apply(true)
+            case "off", "false", "no", "0": apply(false)
+            default: return "\(name) is on or off"
+            }
+            return nil
+        }
+        switch name {
+        case "format":
+            guard let format = ResultFormat(rawValue: value) else { return "formats: table, vertical, json, ndjson, csv, xml" }
+            settings.format = format
+        case "tz":
+            guard let zone = TimeZoneParser.parse(value) else { return "unknown time zone '\(value)'" }
+            settings.timeZone = zone
+        case "pagesize":
+            guard let size = Int(value), ResultWindow.sizeLimit.contains(size) else { return "pagesize is 1 to 75" }
+            settings.pageSize = size
+        case "color": return flag { settings.color = $0 }
+        case "timing": return flag { settings.timing = $0 }
+        case "pager": return flag { settings.pager = $0 }
+        default: return "unknown setting '\(name)' (tz, format, pagesize, color, timing, pager)"
+        }
+        return nil
+    }
+
+    func showSettings(_ name: String) -> String {
+        let all = [
+            ("format", settings.format.rawValue), ("tz", settings.timeZone.identifier),
+            ("pagesize", settings.pageSize.map(String.init) ?? "25 (the API's default)"),
+            ("color", settings.color ? "on" : "off"), ("timing", settings.timing ? "on" : "off"),
+            ("pager", settings.pager ? "on" : "off"),
+        ]
+        return all.filter { name.isEmpty || $0.0 == name }.map { "\($0.0) = \($0.1)\n" }.joined()
+    }
+
+    func page(forward: Bool) {
+        guard var query = lastQuery else { return Output.error("no query yet\n") }
+        switch query.window {
+        case .range(let start, let size)?:
+            let step = size ?? ResultWindow.defaultSize
+            if !forward, start <= 1 { return Output.error("already at the first result\n") }
+            query.window = .range(start: max(1, start + (forward ? step : -step)), size: size)
+        case .page(let number, let size)?:
+            if !forward, number <= 1 { return Output.error("already at the first page\n") }
+            query.window = .page(number: number + (forward ? 1 : -1), size: size)
+        case nil:
+            if !forward { return Output.error("already at the first page\n") }
+            query.window = .page(number: 2, size: nil)
+        }
+        lastQuery = query
+        runQuery(query)
+    }
+
+    // MARK: Saved queries
+
+    var savedDirectory: URL { Locations.dataDirectory.appendingPathComponent("queries") }
+
+    func validName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") }
+    }
+
+    func save(_ name: String) {
+        guard validName(name) else { return Output.error("usage: :save NAME (letters, digits, - and _)\n") }
+        guard let lastText else { return Output.error("no query yet\n") }
+        do {
+            try FileManager.default.createDirectory(at: savedDirectory, withIntermediateDirectories: true)
+            try (lastText + "\n").write(to: savedDirectory.appendingPathComponent(name + ".actq"), atomically: true, encoding: .utf8)
+            Output.write("saved as \(name)\n")
+        } catch { Output.error("actq: cannot save: \(error.localizedDescription)\n") }
+    }
+
+    func runSaved(_ name: String) {
+        guard validName(name) else { return Output.error("usage: :run NAME\n") }
+        guard let text = try? String(contentsOf: savedDirectory.appendingPathComponent(name + ".actq"), encoding: .utf8) else {
+            return Output.error("no saved query named \(name); :queries lists them\n")
+        }
+        Output.write(text)
+        execute(text)
+    }
+
+    func listSaved() {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: savedDirectory.path)) ?? [])
+            .filter { $0.hasSuffix(".actq") }.sorted()
+        if names.isEmpty { return Output.write("no saved queries (:save NAME keeps the last one)\n") }
+        for name in names {
+            let text = (try? String(contentsOf: savedDirectory.appendingPathComponent(name), encoding: .utf8)) ?? ""
+            Output.write("\(name.dropLast(5))\t\(text.trimmingCharacters(in: .whitespacesAndNewlines))\n")
+        }
+    }
+
+    static func help(_ topic: String) -> String {
+        switch topic {
+        case "language", "":
+            return """
+                Queries: conditions joined by 'and', then modifiers. One query per line; a line ending
+                in 'and' or an open bracket continues. Tab completes fields, operators and values.
+                  status = open and lastModifiedDate >= -7d sort by lastModifiedDate desc
+                  queue = 1000 and type = email page 2 size 10
+                Topics: :help fields, :help dates, :help modifiers, :help formats
+
+                """ + (topic.isEmpty ? "Commands:\n" + commands.map { "  \($0.usage.padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.help)\n" }.joined() : "")
+        case "fields":
+            return Filter.fixed.map { "  \($0.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.summary)\n" }.joined()
+                + "  custom.<name>      \(Filter.custom("<name>").summary)\n"
+        case "dates":
+            return """
+                Dates: 2024-01-15 (the whole day), 2024-01-15T10:30, 2024-01-15T10:30:00Z,
+                relative now, today, yesterday, -7d, now-12h, today-1w (units m h d w).
+                Operators: = >= <= > < and in [A .. B] (inclusive; either bound may be left out).
+
+                """
+        case "modifiers":
+            return """
+                show all | show a, b      attributes beyond the summary
+                sort by id|createdDate|lastModifiedDate [asc|desc]
+                page N [size M]           pages of M (1-75, default 25)
+                range S [size M]          M results from the S-th
+
+                """
+        case "formats":
+            return "table, vertical, json, ndjson, csv, xml (:format NAME)\n"
+        default:
+            return "no help on '\(topic)'; topics: language, fields, dates, modifiers, formats\n"
+        }
+    }
+}
+
+/// A flag set from a signal handler's queue and read from the main thread.
+final class CancelFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    func reset() { lock.withLock { value = false } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+/// The values a store knows, for completion; read once per field.
+final class StoreValues: CompletionValueSource {
+    let store: ActivityStore
+    private var cache: [Filter: [String]] = [:]
+    private var names: [String]?
+
+    init(store: ActivityStore) { self.store = store }
+
+    func values(for filter: Filter) -> [String] {
+        if let cached = cache[filter] { return cached }
+        let found = (try? store.distinctValues(of: filter, limit: 50)) ?? []
+        cache[filter] = found
+        return found
+    }
+
+    func customAttributeNames() -> [String] {
+        if let names { return names }
+        let found = (try? store.customAttributeNames()) ?? []
+        names = found
+        return found
+    }
+}
