@@ -42,6 +42,7 @@ bench: release
 	@for tool in sqlite3 jq; do command -v $$tool >/dev/null || apt-get install -y -qq $$tool >/dev/null; done
 	python3 Benchmarks/check_throughput.py
 	python3 Benchmarks/store_bench.py
+	python3 Benchmarks/repl_bench.py
 
 clean:
 	rm -rf .build
