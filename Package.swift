@@ -27,6 +27,8 @@ let package = Package(
         // Non-variadic C wrappers over the system libedit, and a Swift line editor on top.
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "LineEditor", dependencies: ["CEditLine"]),
+        // LSP framing, message types and handlers (no LSP package is available offline).
+        .target(name: "LanguageServer", dependencies: ["ActivityQuery"]),
         .executableTarget(
             name: "actq",
             dependencies: [
@@ -34,6 +36,7 @@ let package = Package(
                 "ActivityModel",
                 "ActivityStore",
                 "LineEditor",
+                "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +51,10 @@ let package = Package(
         .testTarget(
             name: "ActivityStoreTests",
             dependencies: ["ActivityStore", "ActivityModel", "ActivityQuery"]
+        ),
+        .testTarget(
+            name: "LanguageServerTests",
+            dependencies: ["LanguageServer", "ActivityQuery"]
         ),
         .testTarget(
             name: "actqTests",

@@ -19,7 +19,7 @@ struct Actq: ParsableCommand {
 
             \(Exit.summary)
             """,
-        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self],
+        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, LspCommand.self],
         defaultSubcommand: QueryCommand.self
     )
 

@@ -430,7 +430,7 @@ final class CancelFlag: @unchecked Sendable {
 }
 
 /// The values a store knows, for completion; read once per field.
-final class StoreValues: CompletionValueSource {
+final class StoreValues: CompletionValueSource, @unchecked Sendable {
     let store: ActivityStore
     private var cache: [Filter: [String]] = [:]
     private var names: [String]?

@@ -1,0 +1,176 @@
+import Foundation
+
+/// Any JSON value, for the parts of LSP messages that are not worth a type of their own.
+public enum LSPAny: Codable, Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([LSPAny])
+    case object([String: LSPAny])
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int.self) { self = .int(value) }
+        else if let value = try? container.decode(Double.self) { self = .double(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([LSPAny].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: LSPAny].self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    public subscript(key: String) -> LSPAny? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    public var string: String? { if case .string(let value) = self { return value }; return nil }
+    public var int: Int? { if case .int(let value) = self { return value }; return nil }
+    public var array: [LSPAny]? { if case .array(let value) = self { return value }; return nil }
+
+    /// Decodes this value as a Codable type.
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+    }
+
+    public static func encode<T: Encodable>(_ value: T) throws -> LSPAny {
+        try JSONDecoder().decode(LSPAny.self, from: JSONEncoder().encode(value))
+    }
+}
+
+/// A request or notification id: a number or a string.
+public enum RequestID: Codable, Hashable, Sendable {
+    case number(Int)
+    case string(String)
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int.self) { self = .number(number) } else { self = .string(try container.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .number(let number): try container.encode(number)
+        case .string(let string): try container.encode(string)
+        }
+    }
+}
+
+/// An incoming message: a request (with an id) or a notification.
+public struct IncomingMessage: Decodable, Sendable {
+    public var jsonrpc: String?
+    public var id: RequestID?
+    public var method: String?
+    public var params: LSPAny?
+}
+
+public struct ResponseError: Codable, Hashable, Sendable, Error {
+    public var code: Int
+    public var message: String
+
+    public static let parseError = -32700
+    public static let invalidRequest = -32600
+    public static let methodNotFound = -32601
+    public static let invalidParams = -32602
+    public static let internalError = -32603
+    public static let serverNotInitialized = -32002
+    public static let requestCancelled = -32800
+}
+
+struct OutgoingResponse: Encodable {
+    var jsonrpc = "2.0"
+    var id: RequestID?
+    var result: LSPAny?
+    var error: ResponseError?
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(jsonrpc, forKey: .jsonrpc)
+        if let id { try container.encode(id, forKey: .id) } else { try container.encodeNil(forKey: .id) }
+        if let error { try container.encode(error, forKey: .error) } else { try container.encode(result ?? .null, forKey: .result) }
+    }
+
+    enum CodingKeys: String, CodingKey { case jsonrpc, id, result, error }
+}
+
+struct OutgoingNotification: Encodable {
+    var jsonrpc = "2.0"
+    var method: String
+    var params: LSPAny
+}
+
+/// `Content-Length` framing over a byte stream (LSP's base protocol).
+public final class MessageFraming: @unchecked Sendable {  // used by one reader thread at a time
+    public enum Frame: Sendable {
+        case message(Data)
+        /// A header block that could not be read; the reader has skipped past it.
+        case malformed(String)
+    }
+
+    private let input: FileHandle
+    private var buffer = Data()
+    /// Messages larger than this are refused (and skipped) rather than buffered.
+    public var maximumLength = 64 << 20
+
+    public init(input: FileHandle) { self.input = input }
+
+    /// The next frame, or nil at the end of the input.
+    public func next() -> Frame? {
+        while true {
+            if let range = buffer.range(of: Data("\r\n\r\n".utf8)) {
+                let header = String(decoding: buffer[buffer.startIndex..<range.lowerBound], as: UTF8.self)
+                var length: Int?
+                for line in header.components(separatedBy: "\r\n") {
+                    let parts = line.split(separator: ":", maxSplits: 1)
+                    if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-length" {
+                        length = Int(parts[1].trimmingCharacters(in: .whitespaces))
+                    }
+                }
+                guard let length, length >= 0, length <= maximumLength else {
+                    buffer.removeSubrange(buffer.startIndex..<range.upperBound)
+                    return .malformed("missing or invalid Content-Length header")
+                }
+                let bodyStart = range.upperBound
+                while buffer.distance(from: bodyStart, to: buffer.endIndex) < length {
+                    guard fill() else { return nil }
+                }
+                let body = buffer[bodyStart..<buffer.index(bodyStart, offsetBy: length)]
+                buffer.removeSubrange(buffer.startIndex..<buffer.index(bodyStart, offsetBy: length))
+                return .message(Data(body))
+            }
+            if buffer.count > 64 << 10, buffer.range(of: Data("\r\n\r\n".utf8)) == nil {
+                // Garbage without a header end: drop it, keeping a tail that may start a header.
+                buffer = buffer.suffix(3)
+                return .malformed("no header found in the input")
+            }
+            guard fill() else { return nil }
+        }
+    }
+
+    private func fill() -> Bool {
+        let data = input.availableData
+        if data.isEmpty { return false }
+        buffer.append(data)
+        return true
+    }
+
+    public static func frame(_ body: Data) -> Data {
+        Data("Content-Length: \(body.count)\r\n\r\n".utf8) + body
+    }
+}

@@ -1,0 +1,362 @@
+import ActivityQuery
+import Foundation
+
+/// The actq language server: diagnostics, completion, hover, formatting, semantic tokens and
+/// document symbols for `.actq` files, from the same parser, validator and completion engine as
+/// `actq check` and the REPL.
+public final class LanguageServer {
+    /// How columns are counted: UTF-16 code units unless the client offers UTF-8 or UTF-32.
+    public enum Encoding: String, Sendable { case utf8 = "utf-8", utf16 = "utf-16", utf32 = "utf-32" }
+
+    final class Document {
+        var text: [UInt8]
+        var version: Int?
+        init(text: [UInt8], version: Int?) { self.text = text; self.version = version }
+        var source: SourceText { SourceText(name: "", bytes: text) }
+    }
+
+    public static let tokenTypes = ["keyword", "property", "operator", "string", "number", "comment", "enumMember", "variable"]
+
+    private var documents: [String: Document] = [:]
+    private(set) public var encoding: Encoding = .utf16
+    private var initialized = false
+    private var shutdownRequested = false
+    private var cancelled: Set<RequestID> = []
+    private let send: (Data) -> Void
+    public var context: () -> DateContext
+    public var values: CompletionValueSource?
+    /// Set by `exit`: the code to exit with.
+    public private(set) var exitCode: Int32?
+
+    public init(context: @escaping () -> DateContext = { .current() }, send: @escaping (Data) -> Void) {
+        self.context = context
+        self.send = send
+    }
+
+    // MARK: Transport
+
+    /// Handles one framed message body.
+    public func handle(_ body: Data) {
+        let message: IncomingMessage
+        do {
+            message = try JSONDecoder().decode(IncomingMessage.self, from: body)
+        } catch {
+            respond(id: nil, error: ResponseError(code: ResponseError.parseError, message: "malformed JSON-RPC message: \(error.localizedDescription)"))
+            return
+        }
+        guard let method = message.method else {
+            if message.id != nil {
+                respond(id: message.id, error: ResponseError(code: ResponseError.invalidRequest, message: "a request needs a method"))
+            }
+            return
+        }
+        if let id = message.id {
+            if cancelled.remove(id) != nil {
+                respond(id: id, error: ResponseError(code: ResponseError.requestCancelled, message: "cancelled"))
+                return
+            }
+            do {
+                respond(id: id, result: try request(method, message.params ?? .null))
+            } catch let error as ResponseError {
+                respond(id: id, error: error)
+            } catch {
+                respond(id: id, error: ResponseError(code: ResponseError.invalidParams, message: "invalid parameters for \(method): \(error)"))
+            }
+        } else {
+            notification(method, message.params ?? .null)
+        }
+    }
+
+    /// Marks requests cancelled before they are handled (the transport reads ahead).
+    public func noteCancellation(_ body: Data) {
+        guard let message = try? JSONDecoder().decode(IncomingMessage.self, from: body), message.method == "$/cancelRequest",
+            let id = message.params?["id"] else { return }
+        if let number = id.int { cancelled.insert(.number(number)) }
+        if let string = id.string { cancelled.insert(.string(string)) }
+    }
+
+    public func reportMalformedFrame(_ reason: String) {
+        respond(id: nil, error: ResponseError(code: ResponseError.parseError, message: reason))
+    }
+
+    private func respond(id: RequestID?, result: LSPAny? = nil, error: ResponseError? = nil) {
+        guard let data = try? JSONEncoder().encode(OutgoingResponse(id: id, result: result, error: error)) else { return }
+        send(MessageFraming.frame(data))
+    }
+
+    private func notify(_ method: String, _ params: LSPAny) {
+        guard let data = try? JSONEncoder().encode(OutgoingNotification(method: method, params: params)) else { return }
+        send(MessageFraming.frame(data))
+    }
+
+    // MARK: Dispatch
+
+    private func request(_ method: String, _ params: LSPAny) throws -> LSPAny {
+        if method == "initialize" { return try initialize(params) }
+        if method == "shutdown" {
+            shutdownRequested = true
+            return .null
+        }
+        guard initialized else {
+            throw ResponseError(code: ResponseError.serverNotInitialized, message: "initialize first")
+        }
+        switch method {
+        case "textDocument/completion": return try .encode(completion(try params.decode(PositionParams.self)))
+        case "textDocument/hover": return try hover(try params.decode(PositionParams.self)).map { try LSPAny.encode($0) } ?? .null
+        case "textDocument/formatting": return try .encode(formatting(try params.decode(DocumentParams.self)))
+        case "textDocument/semanticTokens/full": return try .encode(semanticTokens(try params.decode(DocumentParams.self)))
+        case "textDocument/documentSymbol": return try .encode(documentSymbols(try params.decode(DocumentParams.self)))
+        default: throw ResponseError(code: ResponseError.methodNotFound, message: "unknown method \(method)")
+        }
+    }
+
+    private func notification(_ method: String, _ params: LSPAny) {
+        switch method {
+        case "initialized", "$/cancelRequest", "$/setTrace", "workspace/didChangeConfiguration": return
+        case "exit": exitCode = shutdownRequested ? 0 : 1
+        case "textDocument/didOpen":
+            guard let open = try? params.decode(DidOpenParams.self) else { return }
+            documents[open.textDocument.uri] = Document(text: Array(open.textDocument.text.utf8), version: open.textDocument.version)
+            publishDiagnostics(open.textDocument.uri)
+        case "textDocument/didChange":
+            guard let change = try? params.decode(DidChangeParams.self), let document = documents[change.textDocument.uri] else { return }
+            for event in change.contentChanges {
+                if let range = event.range {
+                    let source = document.source
+                    let start = offset(of: range.start, in: source)
+                    let end = max(start, offset(of: range.end, in: source))
+                    document.text.replaceSubrange(start..<end, with: Array(event.text.utf8))
+                } else {
+                    document.text = Array(event.text.utf8)
+                }
+            }
+            document.version = change.textDocument.version
+            publishDiagnostics(change.textDocument.uri)
+        case "textDocument/didClose":
+            guard let close = try? params.decode(DocumentParams.self) else { return }
+            documents[close.textDocument.uri] = nil
+            notify("textDocument/publishDiagnostics", (try? .encode(PublishDiagnosticsParams(uri: close.textDocument.uri, version: nil, diagnostics: []))) ?? .null)
+        default: return
+        }
+    }
+
+    private func initialize(_ params: LSPAny) throws -> LSPAny {
+        let offered = params["capabilities"]?["general"]?["positionEncodings"]?.array?.compactMap(\.string) ?? []
+        encoding = offered.contains("utf-8") ? .utf8 : offered.contains("utf-32") ? .utf32 : .utf16
+        initialized = true
+        let legend: LSPAny = .object(["tokenTypes": .array(Self.tokenTypes.map(LSPAny.string)), "tokenModifiers": .array([])])
+        return .object([
+            "capabilities": .object([
+                "positionEncoding": .string(encoding.rawValue),
+                "textDocumentSync": .object(["openClose": .bool(true), "change": .int(2)]),
+                "completionProvider": .object(["triggerCharacters": .array([.string(" "), .string(".")])]),
+                "hoverProvider": .bool(true),
+                "documentFormattingProvider": .bool(true),
+                "documentSymbolProvider": .bool(true),
+                "semanticTokensProvider": .object(["legend": legend, "full": .bool(true)]),
+            ]),
+            "serverInfo": .object(["name": .string("actq"), "version": .string("0.1")]),
+        ])
+    }
+
+    private func document(_ uri: String) throws -> Document {
+        guard let document = documents[uri] else {
+            throw ResponseError(code: ResponseError.invalidParams, message: "\(uri) is not open")
+        }
+        return document
+    }
+
+    // MARK: Positions
+
+    /// Byte offset of an LSP position, in the negotiated encoding; clamped to the line.
+    func offset(of position: Position, in source: SourceText) -> Int {
+        guard position.line < source.lineStarts.count else { return source.bytes.count }
+        let lineStart = source.lineStarts[max(0, position.line)]
+        let line = source.lineBytes(max(0, position.line))
+        var units = 0
+        var index = lineStart
+        while index < line.endIndex, units < position.character {
+            let byte = source.bytes[index]
+            let length = byte < 0x80 ? 1 : byte < 0xE0 ? 2 : byte < 0xF0 ? 3 : 4
+            switch encoding {
+            case .utf8: units += length
+            case .utf16: units += length == 4 ? 2 : 1
+            case .utf32: units += 1
+            }
+            index += length
+        }
+        return min(index, line.endIndex)
+    }
+
+    func position(of offset: Int, in source: SourceText) -> Position {
+        let clamped = min(max(0, offset), source.bytes.count)
+        let line = source.lineIndex(of: clamped)
+        var units = 0
+        var index = source.lineStarts[line]
+        while index < clamped {
+            let byte = source.bytes[index]
+            if byte & 0xC0 != 0x80 {
+                switch encoding {
+                case .utf8: units += 1
+                case .utf16: units += byte >= 0xF0 ? 2 : 1
+                case .utf32: units += 1
+                }
+            } else if encoding == .utf8 {
+                units += 1
+            }
+            index += 1
+        }
+        return Position(line: line, character: units)
+    }
+
+    func range(_ range: SourceRange, in source: SourceText) -> LSPRange {
+        LSPRange(start: position(of: range.start, in: source), end: position(of: range.end, in: source))
+    }
+
+    // MARK: Features
+
+    func diagnostics(_ uri: String) -> [LSPDiagnostic] {
+        guard let document = documents[uri] else { return [] }
+        let source = document.source
+        var result: [LSPDiagnostic] = []
+        QueryCompiler.compile(source, context: context()) { compiled in
+            for diagnostic in compiled.diagnostics {
+                let related = diagnostic.notes.compactMap { note in
+                    note.range.map { DiagnosticRelatedInformation(location: Location(uri: uri, range: range($0, in: source)), message: note.message) }
+                }
+                var message = diagnostic.message
+                for note in diagnostic.notes where note.range == nil { message += "\n" + note.message }
+                result.append(LSPDiagnostic(
+                    range: range(diagnostic.range, in: source),
+                    severity: diagnostic.severity == .error ? 1 : diagnostic.severity == .warning ? 2 : 3,
+                    code: diagnostic.code.rawValue, source: "actq", message: message,
+                    relatedInformation: related.isEmpty ? nil : related))
+            }
+        }
+        return result
+    }
+
+    private func publishDiagnostics(_ uri: String) {
+        let params = PublishDiagnosticsParams(uri: uri, version: documents[uri]?.version, diagnostics: diagnostics(uri))
+        notify("textDocument/publishDiagnostics", (try? .encode(params)) ?? .null)
+    }
+
+    /// The query that holds `offset`: the text from its start (or the line start) to `offset`.
+    private func queryStart(before offset: Int, in source: SourceText) -> Int {
+        var start = source.lineStarts[source.lineIndex(of: offset)]
+        ScriptParser.parse(source) { parsed in
+            if parsed.syntax.range.start <= offset, !parsed.syntax.tokens.isEmpty,
+                parsed.syntax.range.end >= offset || source.lineIndex(of: parsed.syntax.range.start) == source.lineIndex(of: offset) {
+                start = min(start, parsed.syntax.range.start)
+            }
+        }
+        return start
+    }
+
+    func completion(_ params: PositionParams) throws -> [LSPCompletionItem] {
+        let document = try document(params.textDocument.uri)
+        let source = document.source
+        let cursor = offset(of: params.position, in: source)
+        let start = queryStart(before: cursor, in: source)
+        let text = String(decoding: source.bytes[start..<cursor], as: UTF8.self)
+        let result = CompletionEngine.complete(text, values: values)
+        let replace = range(SourceRange(start + result.replaceFrom, cursor), in: source)
+        return result.items.map { item in
+            let kind: Int
+            switch item.kind {
+            case .field: kind = 5
+            case .operator: kind = 24
+            case .value: kind = 12
+            case .keyword, .modifier: kind = 14
+            }
+            return LSPCompletionItem(label: item.label, kind: kind, detail: item.detail, textEdit: TextEdit(range: replace, newText: item.insertText))
+        }
+    }
+
+    func hover(_ params: PositionParams) throws -> Hover? {
+        let document = try document(params.textDocument.uri)
+        let source = document.source
+        let cursor = offset(of: params.position, in: source)
+        var found: Hover?
+        let context = context()
+        ScriptParser.parse(source) { parsed in
+            guard found == nil, parsed.syntax.range.start <= cursor, cursor <= parsed.syntax.range.end,
+                let token = parsed.syntax.tokens.first(where: { $0.range.start <= cursor && cursor <= $0.range.end }) else { return }
+            var text = ""
+            let word = source.text(token.range)
+            if token.kind == .word, let field = Filter.named(word) {
+                let type: String
+                switch field.valueKind {
+                case .id: type = "ID (positive integer)"
+                case .code: type = "code: " + field.knownValues.joined(separator: ", ")
+                case .text: type = "text, matched exactly"
+                case .date: type = "date or date range"
+                }
+                text += "**\(field.spelling)** — \(field.summary)\n\nValue: \(type)\n\n"
+            }
+            let compiled = QueryCompiler.compile(parsed, source: source, context: context)
+            if let query = compiled.query {
+                text += "```http\nGET \(SearchRequest(query).pathAndQuery)\n```"
+            } else if let first = compiled.diagnostics.first(where: { $0.severity == .error }) {
+                text += "No request: \(first.message)"
+            }
+            found = Hover(contents: MarkupContent(value: text), range: range(token.range, in: source))
+        }
+        return found
+    }
+
+    func formatting(_ params: DocumentParams) throws -> [TextEdit] {
+        let document = try document(params.textDocument.uri)
+        let source = document.source
+        let parsed = ScriptParser.parse(source)
+        guard !parsed.flatMap(\.diagnostics).hasErrors else { return [] }
+        let formatted = CanonicalPrinter.format(source, queries: parsed)
+        if formatted.utf8.elementsEqual(source.bytes) { return [] }
+        return [TextEdit(range: range(SourceRange(0, source.bytes.count), in: source), newText: formatted)]
+    }
+
+    func semanticTokens(_ params: DocumentParams) throws -> SemanticTokens {
+        let document = try document(params.textDocument.uri)
+        let source = document.source
+        let (tokens, _) = Lexer.tokenize(source.bytes)
+        var data: [Int] = []
+        var previous = Position(line: 0, character: 0)
+        for token in tokens {
+            let type: Int
+            switch token.kind {
+            case .comment: type = 5
+            case .string: type = 3
+            case .number: type = 4
+            case .date, .relativeDate: type = 4
+            case .word:
+                if token.keyword != nil { type = 0 }
+                else if Filter.named(source.text(token.range)) != nil { type = 1 }
+                else { type = 6 }
+            case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .dotDot, .bang: type = 2
+            default: continue
+            }
+            let start = position(of: token.range.start, in: source)
+            let end = position(of: token.range.end, in: source)
+            guard start.line == end.line else { continue }  // tokens never span lines
+            let deltaLine = start.line - previous.line
+            data += [deltaLine, deltaLine == 0 ? start.character - previous.character : start.character,
+                     end.character - start.character, type, 0]
+            previous = start
+        }
+        return SemanticTokens(data: data)
+    }
+
+    func documentSymbols(_ params: DocumentParams) throws -> [DocumentSymbol] {
+        let document = try document(params.textDocument.uri)
+        let source = document.source
+        var symbols: [DocumentSymbol] = []
+        ScriptParser.parse(source) { parsed in
+            guard !parsed.syntax.tokens.isEmpty else { return }
+            var name = source.text(parsed.syntax.range).replacingOccurrences(of: "\n", with: " ")
+            if name.count > 80 { name = String(name.prefix(79)) + "…" }
+            let queryRange = range(parsed.syntax.range, in: source)
+            symbols.append(DocumentSymbol(name: name, kind: 12, range: queryRange, selectionRange: queryRange))
+        }
+        return symbols
+    }
+}
