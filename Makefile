@@ -9,6 +9,11 @@ endif
 ifeq ($(shell command -v tmux 2>/dev/null),)
 APT_PACKAGES_NEEDED += tmux
 endif
+ifeq ($(wildcard /usr/include/sqlite3.h),)
+APT_PACKAGES_NEEDED += libsqlite3-dev
+endif
+# A real LSP client for the language server's end-to-end test.
+PYTHON_LSP_CLIENT := $(shell python3 -c 'import pytest_lsp' 2>/dev/null && echo present)
 
 .PHONY: all deps build release run test bench clean
 
@@ -34,7 +39,11 @@ run: build
 	$(SWIFT) run $(BUILD_FLAGS) actq
 
 test: deps
+ifneq ($(PYTHON_LSP_CLIENT),present)
+	python3 -m pip install -q pytest-lsp
+endif
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	cd Tests/lsp-e2e && python3 -m pytest -q -p no:cacheprovider
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 # Benchmarks: release build, side by side with the peers named in the issues.
