@@ -52,6 +52,7 @@ bench: release
 	python3 Benchmarks/check_throughput.py
 	python3 Benchmarks/store_bench.py
 	python3 Benchmarks/repl_bench.py
+	python3 Benchmarks/lsp_bench.py
 
 clean:
 	rm -rf .build

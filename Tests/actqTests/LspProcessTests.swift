@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+/// `actq lsp` as a process: garbage and bad frames get JSON-RPC errors, and the server goes on.
+@Suite struct LspProcessTests {
+    func frame(_ json: String) -> String { "Content-Length: \(json.utf8.count)\r\n\r\n\(json)" }
+
+    @Test func garbageAndWrongLengthsDoNotStopTheServer() throws {
+        let input = "hello, this is not a header\r\n\r\n"
+            + "Content-Length: 9\r\n\r\n{\"bad\": }"
+            + frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///x.actq","languageId":"actq","version":1,"text":"type = email"}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":2,"method":"no/such/method","params":{}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let result = try ActqProcess.run(["lsp"], stdin: Data(input.utf8))
+        #expect(result.status == 0, "shutdown then exit is a clean exit")
+        #expect(result.stdout.contains("\"code\":-32700"), "malformed input gets a parse error")
+        #expect(result.stdout.contains("\"id\":1"))
+        #expect(result.stdout.contains("\"code\":\"V007\""), "diagnostics still arrive")
+        #expect(result.stdout.contains("\"code\":-32601"), "unknown methods get MethodNotFound")
+        #expect(result.stdout.contains("\"id\":3"))
+    }
+
+    @Test func endOfInputWithoutShutdownEnds() throws {
+        let input = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+        let result = try ActqProcess.run(["lsp"], stdin: Data(input.utf8))
+        #expect(result.stdout.contains("\"capabilities\""))
+        #expect(result.status == 0)
+    }
+}
