@@ -31,6 +31,19 @@ public enum SortField: String, Hashable, Sendable, Codable, CaseIterable {
     case lastModifiedDate
 }
 
+extension SortField {
+    /// The sort field spelled in any case, from the bytes of a token.
+    init?(caseInsensitive bytes: ArraySlice<UInt8>) {
+        for field in SortField.allCases where field.rawValue.utf8.count == bytes.count {
+            if zip(field.rawValue.utf8, bytes).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) {
+                self = field
+                return
+            }
+        }
+        return nil
+    }
+}
+
 public enum SortDirection: String, Hashable, Sendable, Codable {
     case asc, desc
 }

@@ -386,10 +386,8 @@ public struct Binder {
     }
 
     private mutating func sortField(_ token: Token) -> SortField? {
+        if let field = SortField(caseInsensitive: source[token.range.start..<token.range.end]) { return field }
         let name = text(token)
-        if let field = SortField.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) {
-            return field
-        }
         let sortable = SortField.allCases.map(\.rawValue)
         var message = "the API cannot sort by '\(name)'"
         var fixIts: [FixIt] = []

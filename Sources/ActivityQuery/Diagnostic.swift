@@ -132,6 +132,21 @@ public struct Diagnostic: Hashable, Sendable, Codable {
     }
 }
 
+extension SourceRange {
+    public func shifted(by delta: Int) -> SourceRange { SourceRange(start + delta, end + delta) }
+}
+
+extension Diagnostic {
+    /// The same diagnostic for text that moved by `delta` bytes.
+    public func shifted(by delta: Int) -> Diagnostic {
+        var copy = self
+        copy.range = range.shifted(by: delta)
+        copy.notes = notes.map { DiagnosticNote($0.message, range: $0.range?.shifted(by: delta)) }
+        copy.fixIts = fixIts.map { FixIt(range: $0.range.shifted(by: delta), replacement: $0.replacement) }
+        return copy
+    }
+}
+
 extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
 }

@@ -19,12 +19,22 @@ public enum ScriptParser {
 
     /// Calls `body` with each query in order.
     public static func parse(_ source: SourceText, _ body: (ParsedQuery) -> Void) {
-        source.bytes.withUnsafeBufferPointer { input in
+        parse(source, from: 0, stopBefore: { _ in false }, body)
+    }
+
+    /// Parses from `start`, which must be the start of a line, and stops before a query that
+    /// would begin at an offset for which `stopBefore` is true (for re-parsing only what an edit
+    /// changed). Returns the offset it stopped at, or nil when it read to the end.
+    @discardableResult
+    public static func parse(
+        _ source: SourceText, from start: Int, stopBefore: (Int) -> Bool, _ body: (ParsedQuery) -> Void
+    ) -> Int? {
+        source.bytes.withUnsafeBufferPointer { input -> Int? in
             var lexer = Lexer()
             var current: [Token] = []
             current.reserveCapacity(32)
             var depth = 0
-            var offset = 0
+            var offset = start
             func finish() {
                 let lexical = lexer.takeDiagnostics()
                 if current.isEmpty {
@@ -61,16 +71,23 @@ public enum ScriptParser {
                     if let last = current.last, last.keyword == .and || last.keyword == .or { continue }
                     finish()
                 case .leftParen, .leftBracket:
+                    if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
+                        return token.range.start
+                    }
                     depth += 1
                     current.append(token)
                 case .rightParen, .rightBracket:
                     depth = max(0, depth - 1)
                     current.append(token)
                 default:
+                    if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
+                        return token.range.start
+                    }
                     current.append(token)
                 }
             }
             finish()
+            return nil
         }
     }
 }

@@ -8,11 +8,89 @@ public final class LanguageServer {
     /// How columns are counted: UTF-16 code units unless the client offers UTF-8 or UTF-32.
     public enum Encoding: String, Sendable { case utf8 = "utf-8", utf16 = "utf-16", utf32 = "utf-32" }
 
+    /// An open document, with the queries of its last analysis so that an edit re-checks only
+    /// the queries it touches.
     final class Document {
-        var text: [UInt8]
+        struct Analysed {
+            var range: SourceRange
+            var diagnostics: [Diagnostic]
+        }
+
+        private(set) var text: [UInt8]
+        private(set) var source: SourceText
         var version: Int?
-        init(text: [UInt8], version: Int?) { self.text = text; self.version = version }
-        var source: SourceText { SourceText(name: "", bytes: text) }
+        private(set) var queries: [Analysed] = []
+
+        init(text: [UInt8], version: Int?, context: DateContext) {
+            self.text = text
+            self.source = SourceText(name: "", bytes: text)
+            self.version = version
+            queries = Self.analyse(source, from: 0, context: context, stopBefore: { _ in false }).queries
+        }
+
+        static func analyse(_ source: SourceText, from start: Int, context: DateContext, stopBefore: (Int) -> Bool)
+            -> (queries: [Analysed], stoppedAt: Int?)
+        {
+            var queries: [Analysed] = []
+            let stopped = ScriptParser.parse(source, from: start, stopBefore: stopBefore) { parsed in
+                let compiled = QueryCompiler.compile(parsed, source: source, context: context)
+                queries.append(Analysed(range: compiled.range, diagnostics: compiled.diagnostics))
+            }
+            return (queries, stopped)
+        }
+
+        var diagnostics: [Diagnostic] { queries.flatMap(\.diagnostics) }
+
+        func replaceAll(_ text: [UInt8], context: DateContext) {
+            self.text = text
+            source = SourceText(name: "", bytes: text)
+            queries = Self.analyse(source, from: 0, context: context, stopBefore: { _ in false }).queries
+        }
+
+        /// Replaces bytes `start..<end` and re-analyses from the first query the edit touches
+        /// until the query boundaries fall back in step with the old ones.
+        func replace(_ start: Int, _ end: Int, with replacement: [UInt8], context: DateContext) {
+            let delta = replacement.count - (end - start)
+            text.replaceSubrange(start..<end, with: replacement)
+            source = SourceText(name: "", bytes: text)
+            // Queries wholly before the edit's line stay; the rest may change.
+            let lineStart = source.lineStarts[source.lineIndex(of: min(start, text.count))]
+            var first = queries.firstIndex { $0.range.end >= lineStart } ?? queries.count
+            var from = lineStart
+            if first < queries.count, queries[first].range.start < from {
+                from = source.lineStarts[source.lineIndex(of: queries[first].range.start)]
+            }
+            // One query more: a query ending in `and` may now continue into the edited line.
+            if first > 0 { first -= 1 }
+            while first > 0, queries[first - 1].range.end >= source.lineStarts[source.lineIndex(of: queries[first].range.start)] {
+                first -= 1
+            }
+            if first < queries.count {
+                from = min(from, source.lineStarts[source.lineIndex(of: min(queries[first].range.start, lineStart))])
+            }
+            let later = queries[first...].filter { $0.range.start >= end }
+            let laterStarts = Set(later.map { $0.range.start + delta })
+            let editEnd = start + replacement.count
+            let (fresh, stoppedAt) = Self.analyse(source, from: from, context: context) { next in
+                next >= editEnd && laterStarts.contains(next)
+            }
+            var result = Array(queries[..<first])
+            result += fresh
+            if let stoppedAt {
+                for query in later where query.range.start + delta >= stoppedAt {
+                    result.append(Analysed(range: query.range.shifted(by: delta),
+                                           diagnostics: query.diagnostics.map { $0.shifted(by: delta) }))
+                }
+            }
+            queries = result
+        }
+
+        /// Where the query holding `offset` starts (or its line start when none does).
+        func queryStart(before offset: Int) -> Int {
+            let lineStart = source.lineStarts[source.lineIndex(of: min(offset, text.count))]
+            let holding = queries.last { $0.range.start <= offset && $0.range.end >= lineStart && !$0.range.isEmpty }
+            return min(lineStart, holding?.range.start ?? lineStart)
+        }
     }
 
     public static let tokenTypes = ["keyword", "property", "operator", "string", "number", "comment", "enumMember", "variable"]
@@ -116,18 +194,20 @@ public final class LanguageServer {
         case "exit": exitCode = shutdownRequested ? 0 : 1
         case "textDocument/didOpen":
             guard let open = try? params.decode(DidOpenParams.self) else { return }
-            documents[open.textDocument.uri] = Document(text: Array(open.textDocument.text.utf8), version: open.textDocument.version)
+            documents[open.textDocument.uri] = Document(text: Array(open.textDocument.text.utf8), version: open.textDocument.version,
+                                                        context: context())
             publishDiagnostics(open.textDocument.uri)
         case "textDocument/didChange":
             guard let change = try? params.decode(DidChangeParams.self), let document = documents[change.textDocument.uri] else { return }
+            let now = context()
             for event in change.contentChanges {
                 if let range = event.range {
                     let source = document.source
                     let start = offset(of: range.start, in: source)
                     let end = max(start, offset(of: range.end, in: source))
-                    document.text.replaceSubrange(start..<end, with: Array(event.text.utf8))
+                    document.replace(start, end, with: Array(event.text.utf8), context: now)
                 } else {
-                    document.text = Array(event.text.utf8)
+                    document.replaceAll(Array(event.text.utf8), context: now)
                 }
             }
             document.version = change.textDocument.version
@@ -219,8 +299,8 @@ public final class LanguageServer {
         guard let document = documents[uri] else { return [] }
         let source = document.source
         var result: [LSPDiagnostic] = []
-        QueryCompiler.compile(source, context: context()) { compiled in
-            for diagnostic in compiled.diagnostics {
+        do {
+            for diagnostic in document.diagnostics {
                 let related = diagnostic.notes.compactMap { note in
                     note.range.map { DiagnosticRelatedInformation(location: Location(uri: uri, range: range($0, in: source)), message: note.message) }
                 }
@@ -241,23 +321,11 @@ public final class LanguageServer {
         notify("textDocument/publishDiagnostics", (try? .encode(params)) ?? .null)
     }
 
-    /// The query that holds `offset`: the text from its start (or the line start) to `offset`.
-    private func queryStart(before offset: Int, in source: SourceText) -> Int {
-        var start = source.lineStarts[source.lineIndex(of: offset)]
-        ScriptParser.parse(source) { parsed in
-            if parsed.syntax.range.start <= offset, !parsed.syntax.tokens.isEmpty,
-                parsed.syntax.range.end >= offset || source.lineIndex(of: parsed.syntax.range.start) == source.lineIndex(of: offset) {
-                start = min(start, parsed.syntax.range.start)
-            }
-        }
-        return start
-    }
-
     func completion(_ params: PositionParams) throws -> [LSPCompletionItem] {
         let document = try document(params.textDocument.uri)
         let source = document.source
         let cursor = offset(of: params.position, in: source)
-        let start = queryStart(before: cursor, in: source)
+        let start = document.queryStart(before: cursor)
         let text = String(decoding: source.bytes[start..<cursor], as: UTF8.self)
         let result = CompletionEngine.complete(text, values: values)
         let replace = range(SourceRange(start + result.replaceFrom, cursor), in: source)
