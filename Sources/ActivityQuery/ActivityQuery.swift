@@ -259,23 +259,34 @@ public enum Filter: Hashable, Sendable, Codable {
         (Array($0.name.lowercased().utf8), $0)
     }
 
-    /// `named(_:)` on the bytes of a token, without making a string for the fixed fields.
+    /// `named(_:)` on the bytes of a token, without making a string for the fixed fields (and
+    /// without reading a shared table, which threads checking in parallel would contend for).
     public static func lookup(_ bytes: ArraySlice<UInt8>) -> Filter? {
-        let found: Filter?? = bytes.withUnsafeBufferPointer { text in
-            for (name, filter) in lowercasedNames where name.count == text.count {
-                var equal = true
-                for index in 0..<text.count {
-                    let byte = text[index]
-                    if name[index] != byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0) {
-                        equal = false
-                        break
-                    }
-                }
-                if equal { return .some(filter) }
+        func matches(_ name: StaticString) -> Bool {
+            guard name.utf8CodeUnitCount == bytes.count else { return false }
+            let pointer = name.utf8Start
+            var index = 0
+            for byte in bytes {
+                let folded = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                let expected = pointer[index]
+                if folded != (expected >= 0x41 && expected <= 0x5A ? expected | 0x20 : expected) { return false }
+                index += 1
             }
-            return text.count >= 7 ? nil : .some(nil)
+            return true
         }
-        if let found { return found }
+        switch bytes.count {
+        case 4: if matches("case") { return .case }; if matches("mode") { return .mode }; if matches("type") { return .type }
+        case 5: if matches("queue") { return .queue }
+        case 6: if matches("status") { return .status }
+        case 8: if matches("customer") { return .customer }
+        case 10: if matches("assignedTo") { return .assignedTo }
+        case 11: if matches("createdDate") { return .createdDate }
+        case 16:
+            if matches("lastModifiedDate") { return .lastModifiedDate }
+            if matches("assignedUserName") { return .assignedUserName }
+        default: break
+        }
+        guard bytes.count >= 7 else { return nil }
         return named(String(decoding: bytes, as: UTF8.self))
     }
 

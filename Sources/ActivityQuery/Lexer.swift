@@ -358,10 +358,7 @@ public struct Lexer {
         return false
     }
 
-    private static let packedKeywords: [(UInt64, Keyword)] = Keyword.allCases.map { keyword in
-        (keyword.spelling.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, keyword)
-    }
-
+    /// Keywords by their bytes packed into an integer (lower case), so that no table is read.
     static func keyword(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Keyword? {
         guard end - start >= 2 && end - start <= 5 else { return nil }
         var packed: UInt64 = 0
@@ -370,8 +367,22 @@ public struct Lexer {
             guard byte < 0x80 else { return nil }
             packed = packed << 8 | UInt64(byte | 0x20)
         }
-        for (candidate, keyword) in packedKeywords where candidate == packed { return keyword }
-        return nil
+        switch packed {
+        case 0x616E64: return .and
+        case 0x6F72: return .or
+        case 0x6E6F74: return .not
+        case 0x696E: return .in
+        case 0x73686F77: return .show
+        case 0x736F7274: return .sort
+        case 0x6279: return .by
+        case 0x617363: return .asc
+        case 0x64657363: return .desc
+        case 0x70616765: return .page
+        case 0x72616E6765: return .range
+        case 0x73697A65: return .size
+        case 0x616C6C: return .all
+        default: return nil
+        }
     }
 
     static func classify(_ input: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> TokenKind {

@@ -22,14 +22,22 @@ public enum ScriptParser {
         parse(source, from: 0, stopBefore: { _ in false }, body)
     }
 
-    /// Parses from `start`, which must be the start of a line, and stops before a query that
-    /// would begin at an offset for which `stopBefore` is true (for re-parsing only what an edit
-    /// changed). Returns the offset it stopped at, or nil when it read to the end.
+    /// Where a partial parse stopped, and the lexical diagnostics it had found in the trivia before
+    /// that point but not yet given to a query.
+    public struct Stop: Sendable {
+        public var offset: Int
+        public var pending: [Diagnostic]
+    }
+
+    /// Parses from `start`, which must be the start of a line or of a query, and stops before a
+    /// query that would begin at an offset for which `stopBefore` is true (to re-parse only what
+    /// an edit changed, or to check a script in chunks). Returns where it stopped, or nil when it
+    /// read to the end.
     @discardableResult
     public static func parse(
         _ source: SourceText, from start: Int, stopBefore: (Int) -> Bool, _ body: (ParsedQuery) -> Void
-    ) -> Int? {
-        source.bytes.withUnsafeBufferPointer { input -> Int? in
+    ) -> Stop? {
+        source.bytes.withUnsafeBufferPointer { input -> Stop? in
             var lexer = Lexer()
             var current: [Token] = []
             current.reserveCapacity(32)
@@ -72,7 +80,7 @@ public enum ScriptParser {
                     finish()
                 case .leftParen, .leftBracket:
                     if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
-                        return token.range.start
+                        return Stop(offset: token.range.start, pending: lexer.takeDiagnostics())
                     }
                     depth += 1
                     current.append(token)
@@ -81,7 +89,7 @@ public enum ScriptParser {
                     current.append(token)
                 default:
                     if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
-                        return token.range.start
+                        return Stop(offset: token.range.start, pending: lexer.takeDiagnostics())
                     }
                     current.append(token)
                 }

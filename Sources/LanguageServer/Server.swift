@@ -36,7 +36,7 @@ public final class LanguageServer {
                 let compiled = QueryCompiler.compile(parsed, source: source, context: context)
                 queries.append(Analysed(range: compiled.range, diagnostics: compiled.diagnostics))
             }
-            return (queries, stopped)
+            return (queries, stopped?.offset)
         }
 
         var diagnostics: [Diagnostic] { queries.flatMap(\.diagnostics) }

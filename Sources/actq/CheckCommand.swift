@@ -21,18 +21,18 @@ struct CheckCommand: ParsableCommand {
         var text = ""
         var queries = 0
         for source in try inputs.sources() {
-            QueryCompiler.compile(source, context: context) { compiled in
-                if !compiled.syntax.tokens.isEmpty { queries += 1 }
-                for diagnostic in compiled.diagnostics {
-                    if diagnostic.severity == .error { errors += 1 } else if diagnostic.severity == .warning { warnings += 1 }
-                    switch format {
-                    case .json: collected.append(DiagnosticRenderer.json(diagnostic, in: source))
-                    case .text: text += renderer.render(diagnostic, in: source)
+            let result = ScriptChecker.check(source, context: context)
+            queries += result.queries
+            for diagnostic in result.diagnostics {
+                if diagnostic.severity == .error { errors += 1 } else if diagnostic.severity == .warning { warnings += 1 }
+                switch format {
+                case .json: collected.append(DiagnosticRenderer.json(diagnostic, in: source))
+                case .text:
+                    text += renderer.render(diagnostic, in: source)
+                    if text.utf8.count > 1 << 16 {
+                        Output.error(text)
+                        text = ""
                     }
-                }
-                if text.utf8.count > 1 << 16 {
-                    Output.error(text)
-                    text = ""
                 }
             }
         }

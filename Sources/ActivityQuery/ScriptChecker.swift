@@ -1,0 +1,95 @@
+import Dispatch
+import Foundation
+
+/// Checks a whole script, using every core on large inputs: the text is cut at line starts, each
+/// piece is checked on its own, and a piece is kept only if it starts where the previous one
+/// stopped (a real query boundary); otherwise it is checked again from that boundary. The result
+/// is the same as checking the script from start to end.
+public enum ScriptChecker {
+    public struct Result: Sendable {
+        /// Queries that hold tokens.
+        public var queries: Int
+        /// In source order.
+        public var diagnostics: [Diagnostic]
+    }
+
+    struct Piece: Sendable {
+        var lexingStart: Int
+        var firstQuery: Int?
+        var stop: ScriptParser.Stop?
+        var queries = 0
+        var diagnostics: [Diagnostic] = []
+    }
+
+    public static func check(_ source: SourceText, context: DateContext, pieces wanted: Int = defaultPieces) -> Result {
+        let count = source.bytes.count
+        let pieces = count < 256 << 10 ? 1 : max(1, wanted)
+        var starts = [0]
+        for index in 1..<max(1, pieces) {
+            var offset = count * index / pieces
+            while offset < count, source.bytes[offset - 1] != UInt8(ascii: "\n") { offset += 1 }
+            if offset < count, offset > starts.last! { starts.append(offset) }
+        }
+        let bounds = starts
+        var results = [Piece](repeating: Piece(lexingStart: 0), count: bounds.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let output = UnsafeSendable(buffer)
+            DispatchQueue.concurrentPerform(iterations: bounds.count) { index in
+                let end = index + 1 < bounds.count ? bounds[index + 1] : Int.max
+                // Each piece reads its own copy of the text: one shared buffer would have every
+                // core contend for its reference count.
+                let own = index == 0 ? source : source.copy()
+                output.value[index] = run(own, from: bounds[index], until: end, context: context)
+            }
+        }
+        // Stitch: keep a piece only when it began at the previous piece's stop.
+        var total = Result(queries: 0, diagnostics: [])
+        var index = 0
+        var piece = results[0]
+        while true {
+            let nextIndex = index + 1
+            var next: Piece?
+            if let stop = piece.stop, nextIndex < results.count {
+                let candidate = results[nextIndex]
+                if candidate.firstQuery == stop.offset {
+                    next = candidate
+                } else {
+                    let end = nextIndex + 1 < bounds.count ? bounds[nextIndex + 1] : Int.max
+                    next = run(source, from: stop.offset, until: end, context: context)
+                }
+            }
+            total.queries += piece.queries
+            total.diagnostics += piece.diagnostics
+            if let stop = piece.stop {
+                // Lexical problems in the trivia before the stop that the next piece did not read.
+                let readFrom = next?.lexingStart ?? Int.max
+                total.diagnostics += stop.pending.filter { $0.range.start < readFrom }
+            }
+            guard let following = next else { break }
+            piece = following
+            index = nextIndex
+        }
+        total.diagnostics.sort { $0.range.start < $1.range.start }
+        return total
+    }
+
+    public static var defaultPieces: Int { min(8, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    static func run(_ source: SourceText, from start: Int, until end: Int, context: DateContext) -> Piece {
+        var piece = Piece(lexingStart: start)
+        piece.stop = ScriptParser.parse(source, from: start, stopBefore: { $0 >= end }) { parsed in
+            if piece.firstQuery == nil, !parsed.syntax.tokens.isEmpty { piece.firstQuery = parsed.syntax.range.start }
+            let compiled = QueryCompiler.compile(parsed, source: source, context: context)
+            if !compiled.syntax.tokens.isEmpty { piece.queries += 1 }
+            piece.diagnostics += compiled.diagnostics
+        }
+        return piece
+    }
+}
+
+/// Each concurrent iteration writes its own element only.
+private struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
