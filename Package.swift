@@ -40,9 +40,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers the test targets share (marked positions in test input).
+        .target(name: "ActqTestSupport", path: "Tests/ActqTestSupport"),
         .testTarget(
             name: "ActivityQueryTests",
-            dependencies: ["ActivityQuery"]
+            dependencies: ["ActivityQuery", "ActqTestSupport"]
         ),
         .testTarget(
             name: "ActivityModelTests",
@@ -54,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LanguageServerTests",
-            dependencies: ["LanguageServer", "ActivityQuery"]
+            dependencies: ["LanguageServer", "ActivityQuery", "ActqTestSupport"]
         ),
         .testTarget(
             name: "actqTests",

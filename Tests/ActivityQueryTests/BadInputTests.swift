@@ -1,4 +1,5 @@
 import ActivityQuery
+import ActqTestSupport
 import Foundation
 import Testing
 

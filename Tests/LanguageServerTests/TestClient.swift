@@ -1,6 +1,7 @@
 import ActivityQuery
 import Foundation
 import LanguageServer
+import ActqTestSupport
 
 /// An in-process LSP client: feeds framed messages to the server and reads what it sends back,
 /// as sourcekit-lsp's tests do.
@@ -87,18 +88,7 @@ final class TestClient {
     }
 
     static func extract(_ marked: String) -> (String, [String: Int]) {
-        let names = ["1️⃣", "2️⃣", "3️⃣", "4️⃣"]
-        var text = ""
-        var markers: [String: Int] = [:]
-        var rest = Substring(marked)
-        outer: while !rest.isEmpty {
-            for name in names where rest.hasPrefix(name) {
-                markers[name] = text.utf8.count
-                rest = rest.dropFirst(name.count)
-                continue outer
-            }
-            text.append(rest.removeFirst())
-        }
+        let (text, markers) = extractMarkers(marked)
         return (text, markers)
     }
 }
