@@ -61,9 +61,6 @@ public enum Keyword: UInt8, Sendable, CaseIterable {
     }
 
     public var startsModifier: Bool { self == .show || self == .sort || self == .page || self == .range }
-
-    static let bySpelling: [String: Keyword] = Dictionary(
-        uniqueKeysWithValues: allCases.map { ($0.spelling, $0) })
 }
 
 public struct Token: Hashable, Sendable {

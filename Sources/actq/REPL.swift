@@ -33,7 +33,7 @@ final class REPL {
         self.global = global
         settings.format = ResultFormat(rawValue: (global.format ?? .table).rawValue) ?? .table
         settings.timeZone = try global.timeZone()
-        settings.color = global.color != .never && (global.color == .always || ProcessInfo.processInfo.environment["NO_COLOR"]?.isEmpty ?? true)
+        settings.color = global.useColor(for: .standardOutput)
         let historyPath = Locations.stateDirectory.appendingPathComponent("history").path
         editor = LineEditor(program: "actq", historyPath: historyPath)
         // Lines holding a password or a session never enter the history file.
