@@ -124,5 +124,16 @@ import Testing
         }
         #expect(outputs[0] == outputs[1])
         #expect(!outputs[0].isEmpty)
+        // Again with fewer activities into the same file: the store is replaced, not topped up.
+        let store = directory.appendingPathComponent("a.sqlite").path
+        #expect(try ActqProcess.run(["demo", "--count", "10", "--seed", "9", "--until", "2026-01-01", "--db", store]).status == 0)
+        let all = try ActqProcess.run(["-e", "lastModifiedDate >= 2000-01-01", "--all", "--db", store, "--format", "json"])
+        #expect(all.stdout.contains("\"count\":10"))
+        // Never over a file that is not an actq store.
+        let other = directory.appendingPathComponent("notes.txt")
+        try "my notes, not a store. my notes, not a store. my notes, not a store.".write(to: other, atomically: true, encoding: .utf8)
+        let refused = try ActqProcess.run(["demo", "--count", "10", "--db", other.path])
+        #expect(refused.status == 3)
+        #expect(try String(contentsOf: other, encoding: .utf8).hasPrefix("my notes"))
     }
 }
