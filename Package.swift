@@ -60,7 +60,7 @@ let package = Package(
         ),
         .testTarget(
             name: "actqTests",
-            dependencies: ["actq"]
+            dependencies: ["actq", "ActqTestSupport"]
         ),
     ]
 )

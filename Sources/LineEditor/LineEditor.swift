@@ -72,7 +72,9 @@ public final class LineEditor {
         promptBytes = Array(prompt.utf8CString)
         cancelled = false
         var count: Int32 = 0
-        guard let line = actq_el_gets(editLine, &count) else { return nil }
+        // No line, or nothing read: end of input, or the terminal is gone (a hang-up). Either
+        // way the session is over; looping on would spin.
+        guard let line = actq_el_gets(editLine, &count), count > 0 else { return nil }
         if cancelled { return "" }
         var text = String(cString: line)
         if text.hasSuffix("\n") { text.removeLast() }

@@ -64,6 +64,15 @@ final class REPL {
     }
 
     func run() throws -> Int32 {
+        // A hang-up or a terminate request must end the REPL, and Ctrl-C must reach the query
+        // canceller, even when the parent started us with those signals blocked (history is
+        // saved after every entry, so a hang-up loses nothing).
+        var deliver = sigset_t()
+        sigemptyset(&deliver)
+        sigaddset(&deliver, SIGHUP)
+        sigaddset(&deliver, SIGTERM)
+        sigaddset(&deliver, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &deliver, nil)
         installInterruptHandler()
         do { _ = try openStore() } catch { Output.error("actq: \(error)\n") }
         editor.completer = { [weak self] text in self?.complete(text) ?? (0, []) }
@@ -79,6 +88,7 @@ final class REPL {
             }
             if pending.isEmpty, line.trimmingCharacters(in: .whitespaces).hasPrefix(":") {
                 editor.addHistory(line)
+                editor.saveHistory()
                 if !meta(line.trimmingCharacters(in: .whitespaces)) { break }
                 continue
             }
@@ -88,6 +98,7 @@ final class REPL {
             pending = ""
             guard !entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
             editor.addHistory(entry.replacingOccurrences(of: "\n", with: " "))
+            editor.saveHistory()
             execute(entry)
         }
         editor.saveHistory()

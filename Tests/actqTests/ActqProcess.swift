@@ -1,3 +1,4 @@
+import ActqTestSupport
 import Foundation
 
 /// Runs the built `actq` executable as a user would, capturing stdout, stderr and the exit code.
@@ -36,12 +37,8 @@ struct ActqProcess {
     }
 
     static func run(
-        _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:],
-        directory: URL? = nil
+        _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]
     ) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["ACTQ_NOW"] = "2024-06-15T12:00:00Z"
         env["TZ"] = "UTC"
@@ -51,8 +48,6 @@ struct ActqProcess {
         env["XDG_CONFIG_HOME"] = scratchHome.appendingPathComponent("config").path
         env.removeValue(forKey: "NO_COLOR")
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = directory }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("actq-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -60,15 +55,10 @@ struct ActqProcess {
         let output = scratch.appendingPathComponent("stdout")
         let errors = scratch.appendingPathComponent("stderr")
         try stdin.write(to: input)
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardInput = try FileHandle(forReadingFrom: input)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        process.waitUntilExit()
+        let status = try spawnAndWait(executable.path, arguments, environment: env, stdin: input.path,
+                                      stdout: output.path, stderr: errors.path)
         return Result(
-            status: process.terminationStatus,
+            status: status,
             stdout: String(decoding: try Data(contentsOf: output), as: UTF8.self),
             stderr: String(decoding: try Data(contentsOf: errors), as: UTF8.self))
     }
