@@ -31,27 +31,38 @@ enum LocalBackend {
         }
     }
 
-    /// Builds the demo store beside its final place and renames it there, so that a concurrent
-    /// first use never sees half a store.
-    static func createDemoStore(at url: URL) throws {
+    /// Builds a demo store beside its final place and renames it over that place, so that a
+    /// concurrent reader never sees half a store and the same options always give the same store.
+    static func writeDemoStore(
+        at url: URL, count: Int, seed: UInt64, until: Int64, progress: ((Int) -> Void)? = nil
+    ) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".demo-\(getpid()).sqlite")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).demo-\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
         do {
             let store = try ActivityStore(path: temporary.path)
-            // Dates run up to now, so that "lastModifiedDate >= -7d" finds something.
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
-            try DemoData(seed: demoSeed, until: now - now % 60_000).populate(store, count: demoCount)
+            try DemoData(seed: seed, until: until).populate(store, count: count, progress: progress)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw CommandFailure.runtime("cannot create the demo store at \(url.path): \(error)")
+            throw CommandFailure.runtime("cannot write the demo store at \(url.path): \(error)")
         }
-        if rename(temporary.path, url.path) != 0 {
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
-            if !FileManager.default.fileExists(atPath: url.path) {
-                throw CommandFailure.runtime("cannot create the demo store at \(url.path): \(String(cString: strerror(errno)))")
-            }
-        } else if isatty(STDERR_FILENO) != 0 {
+            throw CommandFailure.runtime("cannot write the demo store at \(url.path): \(reason)")
+        }
+    }
+
+    /// The bundled demo store, on first use. Its dates run up to now, so that
+    /// "lastModifiedDate >= -7d" finds something.
+    static func createDemoStore(at url: URL) throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            try writeDemoStore(at: url, count: demoCount, seed: demoSeed, until: now - now % 60_000)
+        } catch where FileManager.default.fileExists(atPath: url.path) {
+            return  // another actq made it first
+        }
+        if isatty(STDERR_FILENO) != 0 {
             Output.error("actq: created the demo store at \(url.path) (\(demoCount) activities)\n")
         }
     }

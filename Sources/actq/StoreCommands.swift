@@ -87,31 +87,21 @@ struct DemoCommand: ParsableCommand {
         }
         let path = global.db ?? Locations.demoStore.path
         let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         // The demo store replaces an earlier actq store at the path, never another kind of file.
         if FileManager.default.fileExists(atPath: path) {
             _ = try LocalBackend.openStore(path, readOnly: true)
         }
-        // Built beside its place and renamed over it: the same options always give the same store.
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).demo-\(getpid())")
-        try? FileManager.default.removeItem(at: temporary)
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
         let started = Date()
         do {
-            let store = try LocalBackend.openStore(temporary.path, readOnly: false)
-            try DemoData(seed: seed, until: end).populate(store, count: count) { done in
+            try LocalBackend.writeDemoStore(at: url, count: count, seed: seed, until: end) { done in
                 progress.update("generating: \(QueryRunner.grouped(done)) of \(QueryRunner.grouped(count))")
             }
         } catch {
             progress.clear()
-            try? FileManager.default.removeItem(at: temporary)
-            throw CommandFailure.runtime("cannot write the demo store: \(error)")
+            throw error
         }
         progress.clear()
-        guard rename(temporary.path, path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CommandFailure.runtime("cannot replace \(path): \(String(cString: strerror(errno)))")
-        }
         Output.error("wrote \(QueryRunner.grouped(count)) demo activities to \(path) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s\n")
     }
 }
