@@ -98,10 +98,6 @@ public enum JSONWriter {
         return String(decoding: output, as: UTF8.self)
     }
 
-    public static func write(_ value: JSONValue, into output: inout String) {
-        output += string(value)
-    }
-
     /// Compact JSON as UTF-8 bytes.
     public static func write(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
@@ -130,12 +126,6 @@ public enum JSONWriter {
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    public static func writeString(_ text: String, into output: inout String) {
-        var bytes: [UInt8] = []
-        writeString(text, into: &bytes)
-        output += String(decoding: bytes, as: UTF8.self)
     }
 
     /// A JSON string literal: `"` `\\` and control characters escaped, and U+2028/U+2029 too

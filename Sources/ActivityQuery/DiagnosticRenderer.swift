@@ -76,8 +76,11 @@ public struct DiagnosticRenderer {
             } else {
                 let scalarText = String(decoding: all[cursor..<cursor + length], as: UTF8.self)
                 let scalar = scalarText.unicodeScalars.first!
-                let width = DisplayWidth.of(scalar)
-                cells.append((width == 0 && scalar.value < 0xA0 ? "\u{FFFD}" : scalarText, width == 0 && scalar.value < 0xA0 ? 1 : width, offset))
+                if scalar.value < 0xA0 {
+                    cells.append(("\u{FFFD}", 1, offset))  // C1 control characters
+                } else {
+                    cells.append((scalarText, DisplayWidth.of(scalar), offset))
+                }
                 cursor += length
             }
         }

@@ -73,8 +73,6 @@ public struct Token: Hashable, Sendable {
         self.keyword = keyword
         self.range = range
     }
-
-    public func isKeyword(_ keyword: Keyword) -> Bool { self.keyword == keyword }
 }
 
 /// Turns bytes into tokens that cover the input without gaps (trivia included), so that the text

@@ -17,8 +17,6 @@ public struct SourceRange: Hashable, Sendable, Codable {
     public func union(_ other: SourceRange) -> SourceRange {
         SourceRange(min(start, other.start), max(end, other.end))
     }
-
-    public func contains(_ offset: Int) -> Bool { offset >= start && offset <= end }
 }
 
 /// A position for people: 1-based line, 1-based column counted in Unicode scalars.
@@ -90,20 +88,6 @@ public struct SourceText: Sendable {
             index += 1
         }
         return SourceLocation(line: line + 1, column: column, offset: clamped)
-    }
-
-    /// The UTF-16 column (0-based) of `offset` within its line, as LSP counts by default.
-    public func utf16Column(of offset: Int) -> Int {
-        let clamped = min(max(0, offset), bytes.count)
-        let start = lineStarts[lineIndex(of: clamped)]
-        var units = 0
-        var index = start
-        while index < clamped {
-            let byte = bytes[index]
-            if byte & 0xC0 != 0x80 { units += byte >= 0xF0 ? 2 : 1 }
-            index += 1
-        }
-        return units
     }
 
     /// The bytes of 0-based line `index`, without its line break.

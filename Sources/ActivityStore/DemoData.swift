@@ -13,23 +13,6 @@ public struct DemoData {
         self.until = until
     }
 
-    struct Generator {
-        var source: SeededGenerator
-        init(state: UInt64) { source = SeededGenerator(seed: state) }
-        mutating func next() -> UInt64 { source.next() }
-        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-        mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) < probability * 1_000_000 }
-        mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
-        mutating func weighted<T>(_ items: [(T, Int)]) -> T {
-            var roll = int(0...items.reduce(0) { $0 + $1.1 } - 1)
-            for (item, weight) in items {
-                if roll < weight { return item }
-                roll -= weight
-            }
-            return items[0].0
-        }
-    }
-
     static let types: [((String, String), Int)] = [
         (("email", "Email"), 45), (("chat", "Chat"), 25), (("task", "Task"), 15), (("call_track", "Call Track"), 15),
     ]
@@ -62,7 +45,7 @@ public struct DemoData {
 
     /// Activity `index` (0-based) of the demo set.
     public func activity(_ index: Int) -> Activity {
-        var random = Generator(state: seed &* 0x100_0000_01B3 &+ UInt64(index) &* 0x9E37_79B9)
+        var random = SeededGenerator(seed: seed &* 0x100_0000_01B3 &+ UInt64(index) &* 0x9E37_79B9)
         _ = random.next()
         let id = Int64(1001 + index)
         let (type, typeDisplay) = random.weighted(Self.types)
@@ -131,5 +114,20 @@ public struct DemoData {
                 if index % 4096 == 0 { progress?(index) }
             }
         }
+    }
+}
+
+/// The draws the demo data makes.
+extension SeededGenerator {
+    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) < probability * 1_000_000 }
+    mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
+    mutating func weighted<T>(_ items: [(T, Int)]) -> T {
+        var roll = int(0...items.reduce(0) { $0 + $1.1 } - 1)
+        for (item, weight) in items {
+            if roll < weight { return item }
+            roll -= weight
+        }
+        return items[0].0
     }
 }
