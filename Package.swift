@@ -11,6 +11,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The language core: lexer, parser, binder, the API's filter model, request encoding
@@ -23,6 +30,29 @@ let package = Package(
         .target(
             name: "ActivityStore",
             dependencies: ["ActivityQuery", "ActivityModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The HTTP client backend: login, session reuse, requests, tolerant response parsing.
+        .target(
+            name: "ActivityRemote",
+            dependencies: [
+                "ActivityQuery", "ActivityModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The API emulator: the activity search API over a local store.
+        .target(
+            name: "ActivityServer",
+            dependencies: [
+                "ActivityQuery", "ActivityModel", "ActivityStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         // Non-variadic C wrappers over the system libedit, and a Swift line editor on top.
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
@@ -37,6 +67,9 @@ let package = Package(
                 "ActivityStore",
                 "LineEditor",
                 "LanguageServer",
+                "ActivityRemote",
+                "ActivityServer",
+                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +90,13 @@ let package = Package(
         .testTarget(
             name: "LanguageServerTests",
             dependencies: ["LanguageServer", "ActivityQuery", "ActqTestSupport"]
+        ),
+        .testTarget(
+            name: "BackendTests",
+            dependencies: [
+                "ActivityServer", "ActivityRemote", "ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
         ),
         .testTarget(
             name: "actqTests",

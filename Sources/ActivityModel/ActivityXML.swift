@@ -20,17 +20,23 @@ public enum ActivityXML {
         guard let stream = InputStream(fileAtPath: file) else {
             throw ImportError(location: file, message: "cannot open the file")
         }
-        try run(XMLParser(stream: stream), file: file, body)
+        _ = try run(XMLParser(stream: stream), file: file, body)
     }
 
     public static func read(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
+        _ = try run(XMLParser(data: data), file: file, body)
+    }
+
+    /// Reads a search answer: its activities, and the `paginationInfo` count when it has one.
+    public static func readResponse(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {
         try run(XMLParser(data: data), file: file, body)
     }
 
-    private static func run(_ parser: XMLParser, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
+    private static func run(_ parser: XMLParser, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {
         try withoutActuallyEscaping(body) { body in
             let reader = Reader(file: file, parser: parser, body: body)
             try run(parser, reader: reader, file: file)
+            return reader.count
         }
     }
 
@@ -66,6 +72,8 @@ public enum ActivityXML {
         var startLine = 0
         var sawRoot = false
         var failure: Error?
+        /// `paginationInfo.count` of a search answer (actq writes it after the activities).
+        var count: Int?
 
         init(file: String, parser: XMLParser, body: @escaping (Activity, RecordLocation) throws -> Void) {
             self.file = file
@@ -92,7 +100,7 @@ public enum ActivityXML {
                 return
             }
             if depth == 2 {
-                guard name == "activity", namespaceURI == ActivityXML.activityNamespace else {
+                guard name == "activity" || name == "paginationInfo", namespaceURI == ActivityXML.activityNamespace else {
                     fail("expected <activity> in namespace \(ActivityXML.activityNamespace), found <\(qualifiedName ?? name)>")
                     return
                 }
@@ -124,6 +132,16 @@ public enum ActivityXML {
                 value = .string(node.text)
             } else {
                 value = .object(JSONObject(node.members))
+            }
+            if stack.isEmpty, node.name == "paginationInfo" {
+                if case .object(let info) = value, case .string(let text)? = info["count"] {
+                    guard let total = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), total >= 0 else {
+                        fail("paginationInfo count '\(text)' is not a count")
+                        return
+                    }
+                    count = total
+                }
+                return
             }
             if stack.isEmpty {
                 // A whole <activity>.

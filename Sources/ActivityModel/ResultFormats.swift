@@ -68,7 +68,15 @@ public struct XMLResultWriter: ResultWriter {
         guard case .object(let resource) = try JSONParser.parse(Array(json.utf8)) else { return "" }
         return ActivityXML.element(resource) + "\n"
     }
-    public mutating func end(_ info: ResultInfo) -> String { "</activities>\n" }
+    /// The API's answers carry `paginationInfo`; in XML it follows the activities.
+    public mutating func end(_ info: ResultInfo) -> String {
+        guard case .object(let pagination) = info.paginationInfo else { return "</activities>\n" }
+        var text = "<paginationInfo>"
+        for member in pagination.members {
+            if case .number(let number) = member.value { text += "<\(member.key)>\(number)</\(member.key)>" }
+        }
+        return text + "</paginationInfo>\n</activities>\n"
+    }
 }
 
 /// The columns of CSV, vertical and table output, read from an activity resource.

@@ -5,7 +5,7 @@ import GRDB
 
 /// The local backend: activities in SQLite, indexed for every filter and sort key, answering
 /// `ActivityQuery` with exactly the API's semantics.
-public final class ActivityStore: Sendable {
+public final class ActivityStore: ActivityBackend, Sendable {
     public let path: String
     private let queue: DatabaseQueue
 
@@ -197,22 +197,6 @@ public final class ActivityStore: Sendable {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") ?? 0 }
     }
 
-    /// What a search returned: how many activities match in all, and which slice was read.
-    public struct SearchSummary: Hashable, Sendable {
-        /// All matches, as `paginationInfo.count` says.
-        public var total: Int
-        /// How many rows were handed out.
-        public var returned: Int
-        public var window: ResultWindow?
-    }
-
-    /// One activity of a result: its JSON text for the requested attributes, ready to print.
-    public struct ResultRow: Sendable {
-        public var id: Int64
-        /// The summary attributes, or the requested projection, as compact JSON.
-        public var json: String
-    }
-
     /// Runs a query and hands each activity of the requested window (or, with `all`, of the whole
     /// result) to `body` in order, reading rows as they come.
     public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
@@ -257,6 +241,10 @@ public final class ActivityStore: Sendable {
                 GROUP BY \(column) ORDER BY count(*) DESC, \(column) LIMIT ?
                 """, arguments: [limit])
         }
+    }
+
+    public var summary: String {
+        "local store \(path) (\((try? count()) ?? 0) activities)"
     }
 
     public func customAttributeNames(limit: Int = 100) throws -> [String] {

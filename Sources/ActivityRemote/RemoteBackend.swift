@@ -1,0 +1,320 @@
+import ActivityModel
+import ActivityQuery
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// How the remote backend talks to the API.
+public struct RemoteConfiguration: Sendable {
+    public enum Wire: String, Sendable, CaseIterable {
+        case json, xml
+    }
+
+    /// `https://HOST/system`: the part before `/ws/v12/…`.
+    public var baseURL: String
+    public var user: String
+    public var wire: Wire = .json
+    /// Accept any TLS certificate (for test servers with self-signed certificates).
+    public var insecure = false
+    /// Seconds to wait for a connection, and for the answer to a request.
+    public var connectTimeout: Double = 10
+    public var readTimeout: Double = 30
+    /// Extra attempts after a connection error or a 5xx answer, with doubling delays.
+    public var retries = 2
+    public var retryDelay: Double = 0.25
+
+    public init(baseURL: String, user: String) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.user = user
+    }
+}
+
+/// The activity search API over HTTP: logs in when it has no session, re-logs in once on
+/// `401-101`, retries connection errors and 5xx answers a bounded number of times, and reads
+/// JSON or XML answers tolerantly (IDs as numbers or strings, `link` as an object or an array).
+///
+/// Calls block the calling thread (the CLI and the REPL are synchronous); the requests themselves
+/// run on AsyncHTTPClient's event loops.
+public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
+    public let configuration: RemoteConfiguration
+    private let client: HTTPClient
+    private let password: () throws -> String
+    private let sessionChanged: (String?) -> Void
+    /// The current session; nil until the first login (or given by the caller).
+    public private(set) var session: String?
+    /// Called after each page of an `--all` result: activities so far, total.
+    public var progress: ((Int, Int) -> Void)?
+    private let interrupted = Atomic<Bool>(false)
+
+    public static let largestPage = 75
+
+    /// - Parameters:
+    ///   - session: a session from an earlier run, tried before logging in.
+    ///   - password: asked only when a login is needed.
+    ///   - sessionChanged: told about every new session (and nil after a logout), to keep it.
+    public init(
+        configuration: RemoteConfiguration, session: String?, password: @escaping () throws -> String,
+        sessionChanged: @escaping (String?) -> Void = { _ in }
+    ) throws {
+        guard let url = URL(string: configuration.baseURL), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host != nil else {
+            throw RemoteError(.failed, "'\(configuration.baseURL)' is not an http or https URL such as https://host/system")
+        }
+        self.configuration = configuration
+        self.session = session
+        self.password = password
+        self.sessionChanged = sessionChanged
+        let timeout = HTTPClient.Configuration.Timeout(
+            connect: .milliseconds(Int64(configuration.connectTimeout * 1000)),
+            read: .milliseconds(Int64(configuration.readTimeout * 1000)))
+        let http = configuration.insecure
+            ? HTTPClient.Configuration(certificateVerification: .none, redirectConfiguration: .disallow, timeout: timeout)
+            : HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+    }
+
+    deinit {
+        try? client.syncShutdown()
+    }
+
+    public var summary: String { "remote API \(configuration.baseURL) as \(configuration.user)" }
+
+    public func interrupt() { interrupted.store(true, ordering: .relaxed) }
+
+    public func distinctValues(of filter: Filter, limit: Int) throws -> [String] { [] }
+    public func customAttributeNames(limit: Int) throws -> [String] { [] }
+
+    // MARK: Sessions
+
+    /// Logs in and keeps the new session; `force` ends the user's oldest session when all of
+    /// theirs are in use.
+    @discardableResult
+    public func login(force: Bool = false) throws -> String {
+        let secret = try password()
+        var request = try HTTPClient.Request(url: url(Self.loginPath + (force ? "?forceLogin=yes" : "")), method: .POST)
+        switch configuration.wire {
+        case .json:
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .string(JSONWriter.string(.object(JSONObject([
+                JSONMember("userName", .string(configuration.user)), JSONMember("password", .string(secret)),
+            ]))))
+        case .xml:
+            request.headers.add(name: "Content-Type", value: "application/xml")
+            request.body = .string("<login xmlns=\"\(ActivityXML.platformNamespace)\"><userName>\(ActivityXML.escape(configuration.user))"
+                                   + "</userName><password>\(ActivityXML.escape(secret))</password></login>")
+        }
+        request.headers.add(name: "Accept", value: accept)
+        let response = try execute(request)
+        guard response.status == .noContent || response.status == .ok else {
+            let problem = ErrorBody(response)
+            let reason = problem.message ?? "HTTP \(response.status.code)"
+            throw RemoteError(response.status.code == 401 || response.status.code == 403 ? .authentication : .failed,
+                              "login to \(configuration.baseURL) as \(configuration.user) failed: \(reason)"
+                              + (problem.code.map { " (\($0))" } ?? ""), code: problem.code)
+        }
+        guard let session = response.headers.first(name: "X-egain-session"), !session.isEmpty else {
+            throw RemoteError(.authentication, "login to \(configuration.baseURL) answered \(response.status.code) without an X-egain-session header")
+        }
+        self.session = session
+        sessionChanged(session)
+        return session
+    }
+
+    /// Ends the session on the server. A session the server no longer knows counts as ended.
+    public func logout() throws {
+        guard let session else { return }
+        var request = try HTTPClient.Request(url: url(Self.logoutPath), method: .DELETE)
+        request.headers.add(name: "X-egain-session", value: session)
+        request.headers.add(name: "Accept", value: accept)
+        let response = try execute(request)
+        guard response.status == .noContent || response.status == .ok || response.status == .unauthorized else {
+            let problem = ErrorBody(response)
+            throw RemoteError(.failed, "logout failed: \(problem.message ?? "HTTP \(response.status.code)")", code: problem.code)
+        }
+        self.session = nil
+        sessionChanged(nil)
+    }
+
+    // MARK: Searching
+
+    public func search(_ query: ActivityQuery, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        interrupted.store(false, ordering: .relaxed)
+        guard all else {
+            let page = try fetch(query)
+            for row in page.rows { try body(row) }
+            return SearchSummary(total: page.total, returned: page.rows.count, window: query.window ?? .page(number: 1, size: nil))
+        }
+        // Every page, as large as the API allows, until the count `paginationInfo` gave is reached.
+        var paged = query
+        var number = 1
+        var returned = 0
+        var total = 0
+        var requests = 0
+        while true {
+            if interrupted.load(ordering: .relaxed) { throw RemoteError(.failed, "cancelled") }
+            paged.window = .page(number: number, size: Self.largestPage)
+            let page = try fetch(paged)
+            requests += 1
+            if number == 1 { total = page.total }
+            for row in page.rows { try body(row) }
+            returned += page.rows.count
+            progress?(returned, max(total, returned))
+            if page.rows.count < Self.largestPage || returned >= total { break }
+            number += 1
+        }
+        return SearchSummary(total: max(total, returned), returned: returned, window: nil, requests: requests)
+    }
+
+    struct Page {
+        var rows: [ResultRow]
+        var total: Int
+    }
+
+    /// One request of a search, logged in as needed.
+    func fetch(_ query: ActivityQuery) throws -> Page {
+        let request = SearchRequest(query)
+        let response = try authenticated { session in
+            var http = try HTTPClient.Request(url: url(request.pathAndQuery), method: .GET)
+            http.headers.add(name: "X-egain-session", value: session)
+            http.headers.add(name: "Accept", value: accept)
+            http.headers.add(name: "Accept-Language", value: "en-US")
+            return http
+        }
+        switch response.status.code {
+        case 200:
+            let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+            return try ResponseReader.page(bytes, wire: configuration.wire,
+                                           contentType: response.headers.first(name: "Content-Type"))
+        case 204:
+            return Page(rows: [], total: 0)
+        default:
+            let problem = ErrorBody(response)
+            let kind: RemoteError.Kind = response.status.code == 401 || response.status.code == 403 ? .authentication : .failed
+            let what = response.status.code >= 500 ? "the server failed" : "the server refused the search"
+            throw RemoteError(kind, "\(what) (HTTP \(response.status.code)\(problem.code.map { ", \($0)" } ?? "")): "
+                              + (problem.message ?? response.status.reasonPhrase), code: problem.code)
+        }
+    }
+
+    /// Runs a request with the current session; on `401-101` logs in once more and retries.
+    private func authenticated(_ make: (String) throws -> HTTPClient.Request) throws -> HTTPClient.Response {
+        var loggedIn = false
+        if session == nil {
+            try login()
+            loggedIn = true
+        }
+        let response = try execute(try make(session!))
+        guard response.status == .unauthorized, !loggedIn, ErrorBody(response).code ?? "401-101" == "401-101" else {
+            return response
+        }
+        try login()
+        return try execute(try make(session!))
+    }
+
+    // MARK: HTTP
+
+    static let loginPath = "/ws/v12/authentication/user/login"
+    static let logoutPath = "/ws/v12/authentication/user/logout"
+
+    private var accept: String { configuration.wire == .json ? "application/json" : "application/xml" }
+
+    private func url(_ pathAndQuery: String) -> String { configuration.baseURL + pathAndQuery }
+
+    /// Sends a request; connection errors and 5xx answers are tried again after a pause.
+    private func execute(_ request: HTTPClient.Request) throws -> HTTPClient.Response {
+        var attempt = 0
+        var delay = configuration.retryDelay
+        while true {
+            let deadline = NIODeadline.now() + .milliseconds(Int64((configuration.connectTimeout + configuration.readTimeout) * 1000))
+            do {
+                let response = try client.execute(request: request, deadline: deadline).wait()
+                if response.status.code >= 500, attempt < configuration.retries {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: delay)
+                    delay *= 2
+                    continue
+                }
+                if (300..<400).contains(response.status.code) {
+                    let location = response.headers.first(name: "Location") ?? "elsewhere"
+                    throw RemoteError(.failed, "the server redirected \(request.method.rawValue) \(Self.redacted(request.url)) to \(location); is the base URL right (e.g. https://host/system)?")
+                }
+                return response
+            } catch let error as RemoteError {
+                throw error
+            } catch {
+                let failure = describe(error)
+                if failure.retry, attempt < configuration.retries {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: delay)
+                    delay *= 2
+                    continue
+                }
+                let tries = attempt > 0 ? " (tried \(attempt + 1) times)" : ""
+                throw RemoteError(failure.kind, "\(configuration.baseURL): \(failure.reason)\(tries)")
+            }
+        }
+    }
+
+    private static func redacted(_ url: URL) -> String { url.path }
+
+    /// A transport error in words, and whether trying again may help.
+    private func describe(_ error: Error) -> (reason: String, kind: RemoteError.Kind, retry: Bool) {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, true)
+            case .readTimeout, .deadlineExceeded: return ("no answer within \(Self.seconds(configuration.readTimeout))", .unreachable, false)
+            case .remoteConnectionClosed: return ("the server closed the connection before the answer was complete", .failed, true)
+            case .bodyLengthMismatch: return ("the answer was cut short (fewer bytes than its Content-Length)", .failed, true)
+            case .invalidURL, .emptyHost, .emptyScheme: return ("not a valid URL", .failed, false)
+            default: return ("\(error)", .unreachable, false)
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
+                return ("cannot resolve the host name", .unreachable, false)
+            }
+            if let first = error.connectionErrors.first?.error as? IOError {
+                return ("cannot connect: \(String(cString: strerror(first.errnoCode)).lowercased())", .unreachable, true)
+            }
+            return ("cannot connect", .unreachable, true)
+        }
+        if let error = error as? IOError {
+            return ("connection failed: \(String(cString: strerror(error.errnoCode)).lowercased())", .unreachable, true)
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, true)
+        }
+        let text = "\(error)"
+        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") {
+            return ("TLS failed (\(text)); for a test server with a self-signed certificate, use --insecure", .unreachable, false)
+        }
+        return (text, .unreachable, false)
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
+}
+
+/// The API's error body, JSON or XML: `code` and `developerMessage`, when present.
+struct ErrorBody {
+    var code: String?
+    var message: String?
+
+    init(_ response: HTTPClient.Response) {
+        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+        if case .object(let object)? = try? JSONParser.parse(bytes) {
+            if case .string(let code)? = object["code"] { self.code = code }
+            if case .string(let message)? = object["developerMessage"] { self.message = message }
+            return
+        }
+        let fields = SimpleXML.texts(of: ["code", "developerMessage"], in: bytes)
+        code = fields["code"]
+        message = fields["developerMessage"]
+    }
+}

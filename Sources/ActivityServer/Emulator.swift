@@ -1,0 +1,240 @@
+import ActivityModel
+import ActivityQuery
+import ActivityStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// The activity search API over a local store: login, logout and search, with every status code
+/// and error body of the API description. Incoming query strings go through `RequestDecoder`, the
+/// same reader as `actq from-url`, and run on `ActivityStore`, so the emulator and the local
+/// backend share one definition of the semantics.
+public final class Emulator: Sendable {
+    public let users: UserDirectory
+    public let sessions: SessionTable
+    private let stores: StorePool
+
+    public init(storePath: String, users: UserDirectory, sessions: SessionTable = SessionTable()) throws {
+        self.users = users
+        self.sessions = sessions
+        self.stores = try StorePool(path: storePath)
+    }
+
+    // MARK: Routing
+
+    static let activityPath = "/ws/v12/interaction/activity"
+    static let loginPath = "/ws/v12/authentication/user/login"
+    static let logoutPath = "/ws/v12/authentication/user/logout"
+
+    public func respond(to request: Request) async -> Response {
+        var path = request.uri.path
+        if path.hasPrefix("/system/") { path.removeFirst("/system".count) }
+        if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        let method = request.method
+        switch path {
+        case Self.activityPath:
+            guard method == .get || method == .head else { return methodNotAllowed(request, allowed: "GET") }
+            return search(request)
+        case Self.loginPath:
+            guard method == .post else { return methodNotAllowed(request, allowed: "POST") }
+            return await login(request)
+        case Self.logoutPath:
+            guard method == .delete else { return methodNotAllowed(request, allowed: "DELETE") }
+            return logout(request)
+        default:
+            return failure(.notFound, "no such resource: \(path)", request)
+        }
+    }
+
+    private func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+        var response = failure(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allowed)", request)
+        response.headers[.allow] = allowed
+        return response
+    }
+
+    // MARK: Login and logout
+
+    private func login(_ request: Request) async -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 64 * 1024)
+        } catch {
+            return failure(.badLogin, "the login body is larger than 64 KB", request)
+        }
+        let credentials: LoginBody
+        switch LoginBody.parse(Array(body.readableBytesView), contentType: request.headers[.contentType]) {
+        case .success(let parsed): credentials = parsed
+        case .failure(let problem): return failure(.badLogin, problem.message, request)
+        }
+        guard let user = users.authenticate(credentials.userName, password: credentials.password) else {
+            return failure(.wrongCredentials, "invalid user name or password", request)
+        }
+        let force = Self.queryItem("forceLogin", in: request.uri.query)?.lowercased() == "yes"
+        switch sessions.login(user: user.name, force: force) {
+        case .opened(let session):
+            var headers = HTTPFields()
+            headers[.egainSession] = session
+            return Response(status: .noContent, headers: headers)
+        case .tooManySessions:
+            return failure(.tooManySessions,
+                           "user \(user.name) already has \(sessions.limit) sessions; log in with forceLogin=yes to end the oldest",
+                           request)
+        }
+    }
+
+    private func logout(_ request: Request) -> Response {
+        guard let session = request.headers[.egainSession], sessions.logout(session) else {
+            return failure(.invalidSession, "the X-egain-session header is missing, invalid or expired", request)
+        }
+        return Response(status: .noContent)
+    }
+
+    // MARK: Search
+
+    private func search(_ request: Request) -> Response {
+        guard let wire = Wire.negotiate(request.headers[.accept]) else {
+            return failure(.notAcceptable, "Accept must allow application/json or application/xml", request, wire: .json)
+        }
+        guard Self.languageSupported(request.headers[.acceptLanguage]) else {
+            return failure(.notAcceptable, "Accept-Language must allow en or en-US", request, wire: wire)
+        }
+        guard let session = request.headers[.egainSession], let userName = sessions.user(of: session) else {
+            return failure(.invalidSession, "the X-egain-session header is missing, invalid or expired", request, wire: wire)
+        }
+        var headers = HTTPFields()
+        headers[.egainSession] = session
+        guard users.users[userName]?.canViewActivities ?? false else {
+            return failure(.forbidden, "user \(userName) may not view activities (the 'View Agent Console' action is missing)",
+                           request, wire: wire, headers: headers)
+        }
+        let (query, diagnostics) = RequestDecoder.decode(request.uri.query ?? "")
+        guard let query else {
+            let errors = diagnostics.filter { $0.severity == .error }
+            let unsupported = errors.contains { $0.code == .unknownParameter }
+            return failure(unsupported ? .unsupportedParameter : .badRequest,
+                           unsupported ? "Unsupported query parameter(s) supplied" : errors.first?.message ?? "bad request",
+                           request, wire: wire, headers: headers,
+                           details: errors.map { ("parameter", $0.message) })
+        }
+        var body = ByteBuffer()
+        let summary: SearchSummary
+        do {
+            summary = try stores.withStore { store in
+                var writer: any ResultWriter = wire == .json ? JSONResultWriter() : XMLResultWriter()
+                body.writeString(writer.begin())
+                let summary = try store.search(query) { row in body.writeString(try writer.row(json: row.json)) }
+                body.writeString(writer.end(ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)))
+                return summary
+            }
+        } catch {
+            return failure(.serverFailure, "the search failed: \(error)", request, wire: wire, headers: headers)
+        }
+        guard summary.returned > 0 else { return Response(status: .noContent, headers: headers) }
+        headers[.contentType] = wire.contentType
+        return Response(status: .ok, headers: headers, body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: body))
+    }
+
+    // MARK: Errors
+
+    private func failure(
+        _ error: APIError, _ message: String, _ request: Request, wire: Wire? = nil,
+        headers: HTTPFields = HTTPFields(), details: [(String, String)] = []
+    ) -> Response {
+        let wire = wire ?? Wire.negotiate(request.headers[.accept]) ?? .json
+        let userMessage = request.headers[.egainErrorMessage]?.lowercased() == "yes" ? error.userMessage : nil
+        var headers = headers
+        headers[.contentType] = wire.contentType
+        let body = wire == .json
+            ? error.json(message, userMessage: userMessage, details: details)
+            : error.xml(message, userMessage: userMessage, details: details)
+        return Response(status: error.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    // MARK: Headers and parameters
+
+    /// `Accept-Language`: English is what the emulator writes; `*` and no header are fine too.
+    static func languageSupported(_ header: String?) -> Bool {
+        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = parts.first?.lowercased() else { continue }
+            if Wire.quality(parts.dropFirst()) == 0 { continue }
+            if tag == "*" || tag == "en" || tag.hasPrefix("en-") { return true }
+        }
+        return false
+    }
+
+    static func queryItem(_ name: String, in query: String?) -> String? {
+        guard let query else { return nil }
+        for item in query.split(separator: "&") {
+            let pair = item.split(separator: "=", maxSplits: 1)
+            if pair.first.map(String.init) == name { return pair.count > 1 ? String(pair[1]) : "" }
+        }
+        return nil
+    }
+}
+
+/// Read-only connections to the store, one per concurrent request.
+final class StorePool: Sendable {
+    let path: String
+    private let idle: Mutex<[ActivityStore]>
+
+    init(path: String) throws {
+        self.path = path
+        idle = Mutex([try ActivityStore(path: path, readOnly: true)])
+    }
+
+    func withStore<T>(_ body: (ActivityStore) throws -> T) throws -> T {
+        let store = try idle.withLock { $0.popLast() } ?? ActivityStore(path: path, readOnly: true)
+        defer { idle.withLock { $0.append(store) } }
+        return try body(store)
+    }
+}
+
+/// The body format of a response.
+enum Wire: Sendable {
+    case json, xml
+
+    var contentType: String {
+        switch self {
+        case .json: "application/json"
+        case .xml: "application/xml"
+        }
+    }
+
+    /// The format an `Accept` header allows, by quality then order; XML when any will do
+    /// (the API's default). Nil when it allows neither.
+    static func negotiate(_ header: String?) -> Wire? {
+        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { return .xml }
+        var best: (wire: Wire, quality: Double)?
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let type = parts.first?.lowercased() else { continue }
+            let quality = quality(parts.dropFirst())
+            let wire: Wire?
+            switch type {
+            case "application/json": wire = .json
+            case "application/xml", "text/xml", "application/*", "text/*", "*/*": wire = .xml
+            default: wire = nil
+            }
+            if let wire, quality > 0, quality > (best?.quality ?? 0) { best = (wire, quality) }
+        }
+        return best?.wire
+    }
+
+    static func quality<Parameters: Sequence>(_ parameters: Parameters) -> Double where Parameters.Element == String {
+        for parameter in parameters {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if pair.count == 2, pair[0].lowercased() == "q" { return Double(pair[1]) ?? 0 }
+        }
+        return 1
+    }
+}
+
+extension HTTPField.Name {
+    static let egainSession = HTTPField.Name("X-egain-session")!
+    static let egainErrorMessage = HTTPField.Name("X-egain-error-message")!
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Synchronization
+
+/// Open sessions: at most `limit` per user, ended after `idleTimeout` without a request.
+public final class SessionTable: Sendable {
+    public enum LoginResult: Equatable, Sendable {
+        case opened(String)
+        /// The user already has `limit` sessions and did not ask to end the oldest.
+        case tooManySessions
+    }
+
+    struct Session {
+        var user: String
+        var opened: UInt64
+        var lastUsed: UInt64
+    }
+
+    private let sessions = Mutex<[String: Session]>([:])
+    public let limit: Int
+    public let idleTimeout: Duration
+    private let clock: @Sendable () -> UInt64
+
+    public init(limit: Int = 5, idleTimeout: Duration = .seconds(30 * 60),
+                clock: @escaping @Sendable () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }) {
+        self.limit = limit
+        self.idleTimeout = idleTimeout
+        self.clock = clock
+    }
+
+    private var timeoutNanoseconds: UInt64 {
+        let (seconds, attoseconds) = idleTimeout.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+
+    /// Opens a session; with `force`, the user's oldest sessions end to make room.
+    public func login(user: String, force: Bool) -> LoginResult {
+        let now = clock()
+        let timeout = timeoutNanoseconds
+        return sessions.withLock { sessions in
+            sessions = sessions.filter { now - $0.value.lastUsed < timeout }
+            var own = sessions.filter { $0.value.user == user }.sorted { $0.value.opened < $1.value.opened }
+            if own.count >= limit {
+                guard force else { return .tooManySessions }
+                while own.count >= limit { sessions[own.removeFirst().key] = nil }
+            }
+            let id = Self.newID()
+            sessions[id] = Session(user: user, opened: now, lastUsed: now)
+            return .opened(id)
+        }
+    }
+
+    /// The session's user, when the session is open; each use restarts its idle time.
+    public func user(of id: String) -> String? {
+        let now = clock()
+        let timeout = timeoutNanoseconds
+        return sessions.withLock { sessions in
+            guard var session = sessions[id] else { return nil }
+            guard now - session.lastUsed < timeout else {
+                sessions[id] = nil
+                return nil
+            }
+            session.lastUsed = now
+            sessions[id] = session
+            return session.user
+        }
+    }
+
+    @discardableResult
+    public func logout(_ id: String) -> Bool {
+        sessions.withLock { $0.removeValue(forKey: id) != nil }
+    }
+
+    /// Ends every session (as a server restart would).
+    public func endAll() {
+        sessions.withLock { $0.removeAll() }
+    }
+
+    /// 32 random bytes from the system's generator, as hex.
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var text = ""
+        text.reserveCapacity(64)
+        for _ in 0..<4 {
+            let word = generator.next() as UInt64
+            let hex = String(word, radix: 16)
+            text += String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return text.uppercased()
+    }
+}
