@@ -19,7 +19,7 @@ struct Actq: ParsableCommand {
 
             \(Exit.summary)
             """,
-        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, LspCommand.self],
+        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, ServeCommand.self, LoginCommand.self, LogoutCommand.self, LspCommand.self],
         defaultSubcommand: QueryCommand.self
     )
 

@@ -10,6 +10,10 @@ enum BackendKind: String, ExpressibleByArgument, CaseIterable, Sendable {
     case local, remote
 }
 
+enum WireFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case json, xml
+}
+
 enum ColorMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, always, never
 }
@@ -40,6 +44,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Named profile from the configuration file.")
     var profile: String?
 
+    @Option(help: "Body format on the wire for the remote backend: json or xml.")
+    var wire: WireFormat?
+
+    @Flag(help: "Do not verify the remote server's TLS certificate (test servers only).")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("Seconds to wait for the remote server to answer (default 30).", valueName: "seconds"))
+    var timeout: Double?
+
     @Flag(help: "Return every page of a result.")
     var all = false
 
@@ -47,8 +60,8 @@ struct GlobalOptions: ParsableArguments {
     var failEmpty = false
 
     /// Options that take a value, as typed on the command line.
-    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile"]
-    static let flags: Set<String> = ["--all", "--fail-empty"]
+    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile", "--wire", "--timeout"]
+    static let flags: Set<String> = ["--all", "--fail-empty", "--insecure"]
 
     func timeZone() throws -> TimeZone {
         guard let tz else { return .current }

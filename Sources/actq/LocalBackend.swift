@@ -9,9 +9,6 @@ enum LocalBackend {
     static let demoSeed: UInt64 = 1
 
     static func open(_ global: GlobalOptions) throws -> ActivityStore {
-        if global.backend == .remote {
-            throw CommandFailure.backend("the remote backend is not available in this build; use --backend local")
-        }
         if let path = global.db {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CommandFailure.backend("no store at \(path): create one with 'actq import FILE --db \(path)' or 'actq demo --db \(path)'")

@@ -19,7 +19,7 @@ struct LspCommand: ParsableCommand {
         }
         if let path = global.db ?? (FileManager.default.fileExists(atPath: Locations.demoStore.path) ? Locations.demoStore.path : nil),
             let store = try? ActivityStore(path: path, readOnly: true) {
-            server.values = StoreValues(store: store)
+            server.values = StoreValues(backend: store)
         }
         // A reader thread takes frames off stdin as they come, so that a $/cancelRequest is seen
         // before the request it cancels is handled.

@@ -20,7 +20,7 @@ final class REPL {
     let global: GlobalOptions
     var settings = Settings()
     let editor: LineEditor
-    private var store: ActivityStore?
+    private var backend: (any ActivityBackend)?
     private var lastQuery: ActivityQuery?
     private var lastText: String?
     private var interruptSource: DispatchSourceSignal?
@@ -74,7 +74,7 @@ final class REPL {
         sigaddset(&deliver, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &deliver, nil)
         installInterruptHandler()
-        do { _ = try openStore() } catch { Output.error("actq: \(error)\n") }
+        do { _ = try openBackend() } catch { Output.error("actq: \(error)\n") }
         editor.completer = { [weak self] text in self?.complete(text) ?? (0, []) }
         Output.error("actq \u{2014} type a query, :help for help, Ctrl-D to leave.\n")
         var pending = ""
@@ -119,7 +119,7 @@ final class REPL {
         let flag = cancelled
         source.setEventHandler { [weak self] in
             flag.set()
-            self?.store?.interrupt()
+            self?.backend?.interrupt()
         }
         source.resume()
         interruptSource = source
@@ -127,11 +127,11 @@ final class REPL {
 
     // MARK: Queries
 
-    func openStore() throws -> ActivityStore {
-        if let store { return store }
-        let opened = try LocalBackend.open(global)
-        store = opened
-        values = StoreValues(store: opened)
+    func openBackend() throws -> any ActivityBackend {
+        if let backend { return backend }
+        let opened = try Backends.open(global)
+        backend = opened
+        values = StoreValues(backend: opened)
         return opened
     }
 
@@ -149,8 +149,8 @@ final class REPL {
     }
 
     func runQuery(_ query: ActivityQuery) {
-        let store: ActivityStore
-        do { store = try openStore() } catch {
+        let backend: any ActivityBackend
+        do { backend = try openBackend() } catch {
             Output.error("actq: \(error)\n")
             return
         }
@@ -162,7 +162,7 @@ final class REPL {
         printer.isCancelled = { flag.isSet }
         let started = DispatchTime.now()
         do {
-            let info = try printer.print(query, all: global.all, store: store)
+            let info = try printer.print(query, all: global.all, backend: backend)
             show(output.take())
             // The summary line: count and page, and the time unless timing is off.
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
@@ -215,7 +215,7 @@ final class REPL {
             let matches = REPL.commands.map(\.name).filter { $0.hasPrefix(word) }
             return (word.utf8.count, matches.map { LineCompletion(text: $0) })
         }
-        if store == nil { _ = try? openStore() }
+        if backend == nil { _ = try? openBackend() }
         let result = CompletionEngine.complete(text, values: values)
         let replacing = text.utf8.count - result.replaceFrom
         return (replacing, result.items.map { LineCompletion(text: $0.insertText, display: $0.label) })
@@ -255,8 +255,7 @@ final class REPL {
             if let problem = set("format " + argument) { Output.error(problem + "\n") }
         case ":backend":
             do {
-                let store = try openStore()
-                Output.write("local store \(store.path) (\(QueryRunner.grouped((try? store.count()) ?? 0)) activities)\n")
+                Output.write(try openBackend().summary + "\n")
             } catch { Output.error("actq: \(error)\n") }
         case ":set":
             if let problem = set(argument) { Output.error(problem + "\n") }
@@ -442,22 +441,22 @@ final class CancelFlag: @unchecked Sendable {
 
 /// The values a store knows, for completion; read once per field.
 final class StoreValues: CompletionValueSource, @unchecked Sendable {
-    let store: ActivityStore
+    let backend: any ActivityBackend
     private var cache: [Filter: [String]] = [:]
     private var names: [String]?
 
-    init(store: ActivityStore) { self.store = store }
+    init(backend: any ActivityBackend) { self.backend = backend }
 
     func values(for filter: Filter) -> [String] {
         if let cached = cache[filter] { return cached }
-        let found = (try? store.distinctValues(of: filter, limit: 50)) ?? []
+        let found = (try? backend.distinctValues(of: filter, limit: 50)) ?? []
         cache[filter] = found
         return found
     }
 
     func customAttributeNames() -> [String] {
         if let names { return names }
-        let found = (try? store.customAttributeNames()) ?? []
+        let found = (try? backend.customAttributeNames(limit: 100)) ?? []
         names = found
         return found
     }

@@ -1,6 +1,6 @@
 import ActivityQuery
 import ActivityModel
-import ActivityStore
+import ActivityRemote
 import ArgumentParser
 import Foundation
 
@@ -98,7 +98,7 @@ struct QueryRunner {
         let output = StandardOutput()
         defer { output.flush() }
         let humans = isatty(STDERR_FILENO) != 0
-        var store: ActivityStore?
+        var backend: (any ActivityBackend)?
         var worst = Exit.success
         var empty = false
         for source in sources {
@@ -112,14 +112,20 @@ struct QueryRunner {
                     continue
                 }
                 guard let query = compiled.query else { continue }
-                if store == nil { store = try LocalBackend.open(global) }
+                if backend == nil { backend = try Backends.open(global) }
                 let started = DispatchTime.now()
                 let info: ResultInfo
                 do {
                     info = try ResultPrinter(format: format, context: context, output: output)
-                        .print(query, all: global.all, store: store!)
+                        .print(query, all: global.all, backend: backend!)
                 } catch let failure as CommandFailure {
                     throw failure
+                } catch let error as RemoteError {
+                    // No server or no login: the next queries would fail the same way.
+                    if error.kind != .failed { throw CommandFailure(error) }
+                    Output.error("actq: \(error.message)\n")
+                    worst = max(worst, Exit.runtimeFailure)
+                    continue
                 } catch {
                     Output.error("actq: the query failed: \(error)\n")
                     worst = max(worst, Exit.runtimeFailure)
@@ -188,7 +194,7 @@ struct ResultPrinter {
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
     }
 
-    func print(_ query: ActivityQuery, all: Bool, store: ActivityStore) throws -> ResultInfo {
+    func print(_ query: ActivityQuery, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
         var writer: any ResultWriter
         switch format {
         case .json: writer = JSONResultWriter()
@@ -196,12 +202,16 @@ struct ResultPrinter {
         case .csv: writer = CSVResultWriter()
         case .xml: writer = XMLResultWriter()
         case .vertical: writer = VerticalResultWriter(context: context)
-        case .table: return try table(query, all: all, store: store)
+        case .table: return try table(query, all: all, backend: backend)
         }
         output.write(writer.begin())
-        let summary = try store.search(query, all: all) { row in
-            if isCancelled() { throw Cancelled() }
-            output.write(try writer.row(json: row.json))
+        var printed = 0
+        let summary = try reportingIncomplete(printed: { printed }) {
+            try backend.search(query, all: all) { row in
+                if isCancelled() { throw Cancelled() }
+                output.write(try writer.row(json: row.json))
+                printed += 1
+            }
         }
         let info = ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
         output.write(writer.end(info))
@@ -209,7 +219,22 @@ struct ResultPrinter {
     }
 
     /// Tables are laid out a block of rows at a time, so that `--all` still streams.
-    private func table(_ query: ActivityQuery, all: Bool, store: ActivityStore) throws -> ResultInfo {
+    /// A search that fails after some rows were written says so, so that a cut result is never
+    /// taken for a whole one (the exit code says it too).
+    private func reportingIncomplete<T>(printed: () -> Int, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            let count = printed()
+            if count > 0, !(error is Cancelled) {
+                output.flush()
+                Output.error("actq: the result is incomplete: \(count) \(count == 1 ? "activity was" : "activities were") printed before the failure\n")
+            }
+            throw error
+        }
+    }
+
+    private func table(_ query: ActivityQuery, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
         var rows: [[String]] = []
         var number = 0
         func flush() {
@@ -225,11 +250,17 @@ struct ResultPrinter {
             }
             rows.removeAll(keepingCapacity: true)
         }
-        let summary = try store.search(query, all: all) { row in
-            if isCancelled() { throw Cancelled() }
-            guard case .object(let resource) = try JSONParser.parse(Array(row.json.utf8)) else { return }
-            rows.append(ActivityColumns.tableValues(resource, context: context))
-            if rows.count == 1000 { flush() }
+        var printed = 0
+        let summary = try reportingIncomplete(printed: { printed }) {
+            try backend.search(query, all: all) { row in
+                if isCancelled() { throw Cancelled() }
+                guard case .object(let resource) = try JSONParser.parse(Array(row.json.utf8)) else { return }
+                rows.append(ActivityColumns.tableValues(resource, context: context))
+                if rows.count == 1000 {
+                    printed += rows.count
+                    flush()
+                }
+            }
         }
         flush()
         return ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
