@@ -147,7 +147,14 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         guard all else {
             let page = try fetch(query)
             for row in page.rows { try body(row) }
-            return SearchSummary(total: page.total, returned: page.rows.count, window: query.window ?? .page(number: 1, size: nil))
+            let window = query.window ?? .page(number: 1, size: nil)
+            if page.rows.isEmpty, window.offsetAndLimit.offset > 0 {
+                // A page past the end is a 204 without a count: ask for the first activity to learn it.
+                var probe = query
+                probe.window = .page(number: 1, size: 1)
+                return SearchSummary(total: try fetch(probe).total, returned: 0, window: window, requests: 2)
+            }
+            return SearchSummary(total: page.total, returned: page.rows.count, window: window)
         }
         // Every page, as large as the API allows, until the count `paginationInfo` gave is reached.
         var paged = query

@@ -1,1 +1,331 @@
+import ActivityModel
+import ActivityServer
+import ActivityStore
+import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The emulator against each rule and status code of the API description. Every test body runs
+/// twice: in-process against the responder, and over a live HTTP connection.
+@Suite struct EmulatorTests {
+    static let storePath: Result<String, Error> = Result {
+        let path = temporaryStorePath()
+        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
+        return path
+    }
+
+    static let setups: [TestingSetup] = [.router, .live]
+    static let base = "/system/ws/v12"
+
+    /// Runs `body` against a fresh emulator (fresh sessions) over the fixture store.
+    func withClient<T: Sendable>(
+        _ setup: TestingSetup, sessions: SessionTable = SessionTable(),
+        _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let app = try makeEmulator(storePath: try Self.storePath.get(), sessions: sessions).application(port: 0, logger: quietLogger)
+        return try await app.test(setup, body)
+    }
+
+    static func login(_ client: some TestClientProtocol, user: String = testUser, password: String = testPassword,
+                      force: Bool = false) async throws -> TestResponse {
+        let body = JSONWriter.string(.object(JSONObject([JSONMember("userName", .string(user)), JSONMember("password", .string(password))])))
+        return try await client.execute(uri: base + "/authentication/user/login" + (force ? "?forceLogin=yes" : ""), method: .post,
+                                        headers: [.contentType: "application/json", .accept: "application/json"],
+                                        body: ByteBuffer(string: body))
+    }
+
+    static func session(_ client: some TestClientProtocol) async throws -> String {
+        let response = try await login(client)
+        #expect(response.status == .noContent)
+        return try #require(response.headers[HTTPField.Name("X-egain-session")!])
+    }
+
+    static func search(_ client: some TestClientProtocol, _ query: String, session: String?,
+                       accept: String? = "application/json", extra: HTTPFields = [:], prefix: String = base) async throws -> TestResponse {
+        var headers = extra
+        if let session { headers[HTTPField.Name("X-egain-session")!] = session }
+        if let accept { headers[.accept] = accept }
+        return try await client.execute(uri: prefix + "/interaction/activity" + (query.isEmpty ? "" : "?" + query), method: .get, headers: headers)
+    }
+
+    static func errorCode(_ response: TestResponse) throws -> String? {
+        guard case .object(let object) = try JSONParser.parse(Array(response.body.readableBytesView)),
+              case .string(let code)? = object["code"] else { return nil }
+        return code
+    }
+
+    @Test(arguments: setups)
+    func loginAnswers204WithTheSessionHeaderAndNoBody(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let response = try await Self.login(client)
+            #expect(response.status == .noContent)
+            #expect(response.body.readableBytes == 0)
+            #expect((response.headers[HTTPField.Name("X-egain-session")!]?.count ?? 0) >= 32)
+        }
+    }
+
+    @Test(arguments: setups)
+    func loginTakesAnXMLBody(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let body = "<p:login xmlns:p=\"\(ActivityXML.platformNamespace)\"><p:userName>\(testUser)</p:userName><p:password>\(testPassword)</p:password></p:login>"
+            let response = try await client.execute(uri: Self.base + "/authentication/user/login", method: .post,
+                                                    headers: [.contentType: "application/xml"], body: ByteBuffer(string: body))
+            #expect(response.status == .noContent)
+            #expect(response.headers[HTTPField.Name("X-egain-session")!] != nil)
+        }
+    }
+
+    @Test(arguments: setups)
+    func wrongPasswordIs401AndNamesNoSecret(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let response = try await Self.login(client, password: "not the password")
+            #expect(response.status == .unauthorized)
+            #expect(response.headers[HTTPField.Name("X-egain-session")!] == nil)
+            let text = String(buffer: response.body)
+            #expect(!text.contains("not the password"))
+            #expect(try Self.errorCode(response) == "401-102")
+            let unknown = try await Self.login(client, user: "nobody")
+            #expect(unknown.status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: setups)
+    func noSessionIs401With401_101(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let missing = try await Self.search(client, "status=open", session: nil)
+            #expect(missing.status == .unauthorized)
+            #expect(try Self.errorCode(missing) == "401-101")
+            let invalid = try await Self.search(client, "status=open", session: "0123456789ABCDEF")
+            #expect(invalid.status == .unauthorized)
+            #expect(try Self.errorCode(invalid) == "401-101")
+        }
+    }
+
+    @Test(arguments: setups)
+    func searchAnswersJSONWithPaginationInfoAndEchoesTheSession(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let response = try await Self.search(client, "case=1001&$pagenum=2&$pagesize=10", session: session)
+            #expect(response.status == .ok)
+            #expect(response.headers[HTTPField.Name("X-egain-session")!] == session)
+            #expect(response.headers[.contentType] == "application/json")
+            let value = try JSONParser.parse(Array(response.body.readableBytesView))
+            guard case .array(let activities)? = value["activity"] else { Issue.record("no activity array"); return }
+            #expect(activities.map { $0["id"] } == [2014, 2015])
+            #expect(value["paginationInfo"] == ["count": 12, "pagenum": 2, "pagesize": 10])
+        }
+    }
+
+    @Test(arguments: setups)
+    func bothPrefixesAndEncodedBracketsAreAccepted(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let raw = try await Self.search(client, "status=open&lastModifiedDate=[2024-01-01T00:00:00.000Z,2024-01-31T23:59:59.999Z]",
+                                            session: session, prefix: "/ws/v12")
+            let encoded = try await Self.search(client, "status=open&lastModifiedDate=%5B2024-01-01T00%3A00%3A00.000Z%2C2024-01-31T23%3A59%3A59.999Z%5D",
+                                                session: session)
+            #expect(raw.status == .ok)
+            #expect(String(buffer: raw.body) == String(buffer: encoded.body))
+            let value = try JSONParser.parse(Array(raw.body.readableBytesView))
+            #expect(value["paginationInfo"]?["count"] == 2)
+        }
+    }
+
+    @Test(arguments: setups)
+    func xmlIsTheDefaultAndErrorsFollowAccept(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let response = try await Self.search(client, "customer=1002", session: session, accept: nil)
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType] == "application/xml")
+            var ids: [Int64] = []
+            let count = try ActivityXML.readResponse(data: Data(response.body.readableBytesView), file: "answer") { activity, _ in ids.append(activity.id) }
+            #expect(ids == [2001, 2002])
+            #expect(count == 2)
+            let failure = try await Self.search(client, "type=email", session: session, accept: "application/xml")
+            #expect(failure.status == .badRequest)
+            let text = String(buffer: failure.body)
+            #expect(text.contains("<error xmlns=\"\(ActivityXML.commonNamespace)\"><code>400-102</code><developerMessage>"))
+        }
+    }
+
+    @Test(arguments: setups)
+    func typeAloneIs400(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let response = try await Self.search(client, "type=email", session: session)
+            #expect(response.status == .badRequest)
+            #expect(try Self.errorCode(response) == "400-102")
+            let allowed = try await Self.search(client, "queue=1000&type=email", session: session)
+            #expect(allowed.status == .ok)
+        }
+    }
+
+    @Test(arguments: setups)
+    func repeatedOrUnknownParametersAre400(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let unknown = try await Self.search(client, "status=open&colour=red", session: session)
+            #expect(unknown.status == .badRequest)
+            #expect(try Self.errorCode(unknown) == "400-101")
+            #expect(String(buffer: unknown.body).contains("Unsupported query parameter(s) supplied"))
+            let repeated = try await Self.search(client, "status=open&status=completed", session: session)
+            #expect(repeated.status == .badRequest)
+            #expect(try Self.errorCode(repeated) == "400-102")
+            let none = try await Self.search(client, "", session: session)
+            #expect(none.status == .badRequest)
+        }
+    }
+
+    @Test(arguments: setups)
+    func pagingRules(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            for bad in ["status=open&$pagesize=76", "status=open&$pagesize=0", "status=open&$pagenum=0",
+                        "status=open&$rangesize=76", "status=open&$pagenum=1&$rangestart=1",
+                        "status=open&$order=desc", "status=open&$sort=subject", "status=open&$pagesize=ten"] {
+                let response = try await Self.search(client, bad, session: session)
+                #expect(response.status == .badRequest, "\(bad)")
+            }
+            let largest = try await Self.search(client, "status=open&$pagesize=75", session: session)
+            #expect(largest.status == .ok)
+        }
+    }
+
+    @Test(arguments: setups)
+    func unsupportedAcceptIs406(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let html = try await Self.search(client, "status=open", session: session, accept: "text/html")
+            #expect(html.status == .notAcceptable)
+            #expect(try Self.errorCode(html) == "406-101")
+            let language = try await Self.search(client, "status=open", session: session,
+                                                 extra: [.acceptLanguage: "fr-FR"])
+            #expect(language.status == .notAcceptable)
+            let english = try await Self.search(client, "status=open", session: session,
+                                                extra: [.acceptLanguage: "de;q=0.5, en-US"])
+            #expect(english.status == .ok)
+            let weighted = try await Self.search(client, "customer=1002", session: session, accept: "application/xml;q=0.5, application/json")
+            #expect(weighted.headers[.contentType] == "application/json")
+        }
+    }
+
+    @Test(arguments: setups)
+    func emptyResultIs204WithNoBody(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let none = try await Self.search(client, "customer=999999", session: session)
+            #expect(none.status == .noContent)
+            #expect(none.body.readableBytes == 0)
+            #expect(none.headers[HTTPField.Name("X-egain-session")!] == session)
+            let pastTheEnd = try await Self.search(client, "case=1001&$pagenum=3&$pagesize=10", session: session)
+            #expect(pastTheEnd.status == .noContent)
+            #expect(pastTheEnd.body.readableBytes == 0)
+        }
+    }
+
+    @Test(arguments: setups)
+    func sixthLoginIsRefusedUnlessForced(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            var sessions: [String] = []
+            for _ in 0..<5 { sessions.append(try await Self.session(client)) }
+            let sixth = try await Self.login(client)
+            #expect(sixth.status == .unauthorized)
+            #expect(try Self.errorCode(sixth) == "401-103")
+            let forced = try await Self.login(client, force: true)
+            #expect(forced.status == .noContent)
+            // The oldest session ended; the others still work.
+            let oldest = try await Self.search(client, "customer=1002", session: sessions[0])
+            #expect(oldest.status == .unauthorized)
+            let newest = try await Self.search(client, "customer=1002", session: sessions[4])
+            #expect(newest.status == .ok)
+        }
+    }
+
+    @Test(arguments: setups)
+    func logoutEndsTheSession(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let name = HTTPField.Name("X-egain-session")!
+            let logout = try await client.execute(uri: Self.base + "/authentication/user/logout", method: .delete,
+                                                  headers: [name: session, .accept: "application/json"])
+            #expect(logout.status == .noContent)
+            #expect(logout.body.readableBytes == 0)
+            let after = try await Self.search(client, "customer=1002", session: session)
+            #expect(after.status == .unauthorized)
+            let again = try await client.execute(uri: Self.base + "/authentication/user/logout", method: .delete, headers: [name: session])
+            #expect(again.status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: setups)
+    func idleSessionsExpire(_ setup: TestingSetup) async throws {
+        try await withClient(setup, sessions: SessionTable(idleTimeout: .milliseconds(200))) { client in
+            let session = try await Self.session(client)
+            #expect(try await Self.search(client, "customer=1002", session: session).status == .ok)
+            try await Task.sleep(for: .milliseconds(400))
+            let expired = try await Self.search(client, "customer=1002", session: session)
+            #expect(expired.status == .unauthorized)
+            #expect(try Self.errorCode(expired) == "401-101")
+        }
+    }
+
+    @Test(arguments: setups)
+    func userWithoutTheActionGets403(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let login = try await Self.login(client, user: "viewer-without-rights", password: "pw")
+            let session = try #require(login.headers[HTTPField.Name("X-egain-session")!])
+            let response = try await Self.search(client, "customer=1002", session: session)
+            #expect(response.status == .forbidden)
+            #expect(try Self.errorCode(response) == "403-101")
+        }
+    }
+
+    @Test(arguments: setups)
+    func userMessageOnlyWhenAskedFor(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let session = try await Self.session(client)
+            let plain = try await Self.search(client, "type=email", session: session)
+            #expect(try JSONParser.parse(Array(plain.body.readableBytesView))["userMessage"] == nil)
+            let asked = try await Self.search(client, "type=email", session: session,
+                                              extra: [HTTPField.Name("X-egain-error-message")!: "yes"])
+            #expect(try JSONParser.parse(Array(asked.body.readableBytesView))["userMessage"] != nil)
+        }
+    }
+
+    @Test(arguments: setups)
+    func brokenStoreIs500(_ setup: TestingSetup) async throws {
+        // The store is overwritten under a running server: SQLite sees a changed file that is no
+        // longer a database, the search fails, and the server answers 500 rather than dying.
+        let path = temporaryStorePath()
+        defer { removeStore(path) }
+        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
+        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
+        try await app.test(setup) { client in
+            let session = try await Self.session(client)
+            #expect(try await Self.search(client, "customer=1002", session: session).status == .ok)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            try handle.write(contentsOf: Data(repeating: 0x41, count: 4096))
+            try handle.close()
+            let response = try await Self.search(client, "customer=1002", session: session)
+            #expect(response.status == .internalServerError)
+            #expect(try Self.errorCode(response) == "500-101")
+        }
+    }
+
+    @Test(arguments: setups)
+    func wrongMethodAndUnknownPath(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let json: HTTPFields = [.accept: "application/json"]
+            let post = try await client.execute(uri: Self.base + "/interaction/activity?status=open", method: .post, headers: json)
+            #expect(post.status == .methodNotAllowed)
+            #expect(try Self.errorCode(post) == "405-101")
+            let unknown = try await client.execute(uri: Self.base + "/interaction/case", method: .get, headers: json)
+            #expect(unknown.status == .notFound)
+            #expect(try Self.errorCode(unknown) == "404-101")
+        }
+    }
+}

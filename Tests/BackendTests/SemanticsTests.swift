@@ -1,12 +1,20 @@
 import ActivityModel
 import ActivityQuery
+import ActivityRemote
 import ActivityStore
 import Foundation
 import Testing
 
-/// Each rule of the API and each boundary, on a fixture store whose activities were made for it.
+/// Each rule of the API and each boundary, on a fixture store whose activities were made for it,
+/// run on every backend: the local store, and the emulator over HTTP through the remote backend.
 @Suite struct SemanticsTests {
-    static let store = Result { try fixtureStore() }
+    /// The fixture store, imported once and shared (read-only) by every test.
+    static let storePath: Result<String, Error> = Result {
+        let path = temporaryStorePath()
+        let store = try ActivityStore(path: path)
+        _ = try Importer.run(files: [fixtureJSON], into: store)
+        return path
+    }
 
     struct Case: Sendable, CustomStringConvertible {
         var query: String
@@ -52,47 +60,52 @@ import Testing
         Case(query: "customer = 1500", ids: Array(2004...2028), count: 37),
     ]
 
-    @Test(arguments: table)
-    func rule(_ item: Case) throws {
-        let store = try Self.store.get()
-        let (ids, count) = try store.ids(item.query)
+    @Test(arguments: BackendKind.allCases, table)
+    func rule(_ kind: BackendKind, _ item: Case) async throws {
+        let (ids, count) = try await withBackend(kind, storePath: try Self.storePath.get()) { try $0.ids(query(item.query)) }
         #expect(ids == item.ids)
         #expect(count == (item.count ?? item.ids.count))
     }
 
-    @Test func allReturnsEveryPageInOnePass() throws {
-        let store = try Self.store.get()
-        let (ids, count) = try store.ids("customer = 1500", all: true)
+    @Test(arguments: BackendKind.allCases)
+    func allReturnsEveryPage(_ kind: BackendKind) async throws {
+        let (ids, count) = try await withBackend(kind, storePath: try Self.storePath.get()) {
+            try $0.ids(query("customer = 1500"), all: true)
+        }
         #expect(count == 37)
         #expect(ids == Array(2004...2040))
     }
 
-    @Test func summaryAttributesUnlessShowAsksForMore() throws {
-        let store = try Self.store.get()
-        var rows: [JSONValue] = []
-        _ = try store.search(query("customer = 1002")) { rows.append(try JSONParser.parse(Array($0.json.utf8))) }
-        #expect(rows.count == 2)
-        #expect(rows[0]["payload"] == nil)
-        #expect(rows[0]["subject"] == "Issue with mobile phone")
-        rows = []
-        _ = try store.search(query("customer = 1002 show all")) { rows.append(try JSONParser.parse(Array($0.json.utf8))) }
-        #expect(rows[0]["payload"]?["content"] == "Body of 2001")
-        rows = []
-        _ = try store.search(query("customer = 1002 show payload")) { rows.append(try JSONParser.parse(Array($0.json.utf8))) }
-        #expect(rows[0]["payload"] != nil)
-        #expect(rows[0]["subject"] != nil)
+    @Test(arguments: BackendKind.allCases, [RemoteConfiguration.Wire.json, .xml])
+    func summaryAttributesUnlessShowAsksForMore(_ kind: BackendKind, _ wire: RemoteConfiguration.Wire) async throws {
+        if kind == .local, wire == .xml { return }  // the wire format is the remote backend's
+        let results = try await withBackend(kind, storePath: try Self.storePath.get(), wire: wire) { backend in
+            try ["customer = 1002", "customer = 1002 show all", "customer = 1002 show payload"].map { text in
+                var rows: [JSONValue] = []
+                _ = try backend.search(query(text), all: false) { rows.append(try JSONParser.parse(Array($0.json.utf8))) }
+                return rows
+            }
+        }
+        #expect(results[0].count == 2)
+        #expect(results[0][0]["payload"] == nil)
+        #expect(results[0][0]["subject"] == "Issue with mobile phone")
+        #expect(results[1][0]["payload"]?["content"] == "Body of 2001")
+        #expect(results[2][0]["payload"] != nil)
+        #expect(results[2][0]["subject"] != nil)
     }
 
-    @Test func valuesAreBoundNeverSpliced() throws {
-        let store = try Self.store.get()
-        let (ids, _) = try store.ids("assignedUserName = \"x' OR '1'='1\"")
+    @Test(arguments: BackendKind.allCases)
+    func valuesAreBoundNeverSpliced(_ kind: BackendKind) async throws {
+        let (ids, custom) = try await withBackend(kind, storePath: try Self.storePath.get()) { backend in
+            (try backend.ids(query("assignedUserName = \"x' OR '1'='1\"")).ids,
+             try backend.ids(query("custom.\"a' OR 1=1 --\" = \"5\"")).ids)
+        }
         #expect(ids.isEmpty)
-        let (custom, _) = try store.ids("custom.\"a' OR 1=1 --\" = \"5\"")
         #expect(custom.isEmpty)
     }
 
     @Test func distinctValuesForCompletion() throws {
-        let store = try Self.store.get()
+        let store = try ActivityStore(path: try Self.storePath.get(), readOnly: true)
         #expect(try store.distinctValues(of: .status) == ["completed", "open"])
         #expect(try Set(store.customAttributeNames()) == ["customer_rating", "region"])
         #expect(try store.distinctValues(of: .custom("region")) == ["EMEA"])

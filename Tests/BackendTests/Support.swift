@@ -1,0 +1,96 @@
+import ActivityModel
+import ActivityQuery
+import ActivityRemote
+import ActivityServer
+import ActivityStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+
+/// The backends every semantics test runs on: the store directly, and the store behind the
+/// emulator, reached over real HTTP on 127.0.0.1 through the remote backend.
+enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case local, emulator
+    var description: String { rawValue }
+}
+
+let fixtureJSON = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("ActivityStoreTests/Fixtures/activities.json").path
+/// 2024-06-15T12:00:00Z in UTC: the clock of the fixture's relative-date cases.
+let fixtureContext = DateContext(now: 1_718_452_800_000, timeZone: TimeZone(identifier: "UTC")!)
+
+func temporaryStorePath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("actq-backend-\(UUID().uuidString).sqlite").path
+}
+
+/// Removes a test's files when the test is done with them.
+func removeStore(_ path: String) {
+    for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+
+func query(_ text: String, context: DateContext = fixtureContext) -> ActivityQuery {
+    let compiled = QueryCompiler.compile(text, context: context)
+    precondition(compiled.count == 1 && compiled[0].query != nil, "not a valid query: \(text) \(compiled.flatMap(\.diagnostics).map(\.message))")
+    return compiled[0].query!
+}
+
+let testUser = "tester"
+let testPassword = "correct horse battery staple"
+
+func makeEmulator(storePath: String, sessions: SessionTable = SessionTable()) throws -> Emulator {
+    try Emulator(storePath: storePath, users: UserDirectory([
+        UserDirectory.user(testUser, password: testPassword),
+        UserDirectory.user("viewer-without-rights", password: "pw", canViewActivities: false),
+    ]), sessions: sessions)
+}
+
+var quietLogger: Logger {
+    var logger = Logger(label: "actq.test")
+    // Hummingbird logs the cancellation of a test server's connections as errors.
+    logger.logLevel = .critical
+    return logger
+}
+
+func remoteBackend(port: Int, wire: RemoteConfiguration.Wire = .json, password: String = testPassword,
+                   configure: (inout RemoteConfiguration) -> Void = { _ in }) throws -> RemoteBackend {
+    var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: testUser)
+    configuration.wire = wire
+    configuration.retryDelay = 0.01
+    configure(&configuration)
+    return try RemoteBackend(configuration: configuration, session: nil, password: { password })
+}
+
+/// Runs `body` with a backend of the given kind over the store at `storePath`.
+func withBackend<T: Sendable>(
+    _ kind: BackendKind, storePath: String, wire: RemoteConfiguration.Wire = .json,
+    _ body: @escaping @Sendable (any ActivityBackend) throws -> T
+) async throws -> T {
+    switch kind {
+    case .local:
+        return try body(try ActivityStore(path: storePath, readOnly: true))
+    case .emulator:
+        let app = try makeEmulator(storePath: storePath).application(port: 0, logger: quietLogger)
+        return try await app.test(.live) { client in
+            let port = client.port!
+            return try await offThePool { try body(try remoteBackend(port: port, wire: wire)) }
+        }
+    }
+}
+
+extension ActivityBackend {
+    /// The IDs of a result and its total.
+    func ids(_ query: ActivityQuery, all: Bool = false) throws -> (ids: [Int64], count: Int) {
+        var ids: [Int64] = []
+        let summary = try search(query, all: all) { ids.append($0.id) }
+        return (ids, summary.total)
+    }
+}
+
+/// Runs blocking work (the remote backend waits for its answers) on a thread of its own, so that
+/// the in-process server's tasks keep the cooperative pool.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
