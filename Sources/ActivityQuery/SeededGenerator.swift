@@ -13,3 +13,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+/// The draws the demo data and the seeded tests make.
+extension SeededGenerator {
+    public mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
+    public mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) < probability * 1_000_000 }
+    public mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
+    public mutating func weighted<T>(_ items: [(T, Int)]) -> T {
+        var roll = int(0...items.reduce(0) { $0 + $1.1 } - 1)
+        for (item, weight) in items {
+            if roll < weight { return item }
+            roll -= weight
+        }
+        return items[0].0
+    }
+}

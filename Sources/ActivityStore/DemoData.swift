@@ -116,18 +116,3 @@ public struct DemoData {
         }
     }
 }
-
-/// The draws the demo data makes.
-extension SeededGenerator {
-    mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    mutating func chance(_ probability: Double) -> Bool { Double(next() % 1_000_000) < probability * 1_000_000 }
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
-    mutating func weighted<T>(_ items: [(T, Int)]) -> T {
-        var roll = int(0...items.reduce(0) { $0 + $1.1 } - 1)
-        for (item, weight) in items {
-            if roll < weight { return item }
-            roll -= weight
-        }
-        return items[0].0
-    }
-}
