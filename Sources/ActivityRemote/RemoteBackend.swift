@@ -281,6 +281,12 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             default: return ("\(error)", .unreachable, false)
             }
         }
+        if let error = error as? HTTPParserError {
+            if case .invalidEOFState = error {
+                return ("the answer was cut short (the connection closed before the whole body arrived)", .failed, true)
+            }
+            return ("the server's answer is not valid HTTP (\(error))", .failed, false)
+        }
         if let error = error as? NIOConnectionError {
             if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
                 return ("cannot resolve the host name", .unreachable, false)

@@ -11,6 +11,14 @@ public func spawnAndWait(
     _ executable: String, _ arguments: [String], environment: [String: String],
     stdin: String = "/dev/null", stdout: String = "/dev/null", stderr: String = "/dev/null"
 ) throws -> Int32 {
+    waitForExit(try spawn(executable, arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr))
+}
+
+/// Starts a program (see `spawnAndWait`) and returns its process ID without waiting.
+public func spawn(
+    _ executable: String, _ arguments: [String], environment: [String: String],
+    stdin: String = "/dev/null", stdout: String = "/dev/null", stderr: String = "/dev/null"
+) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -40,6 +48,11 @@ public func spawnAndWait(
     var pid: pid_t = 0
     let spawned = posix_spawnp(&pid, executable, &actions, &attributes, &cArguments, &cEnvironment)
     guard spawned == 0 else { throw SpawnError(code: spawned, executable: executable) }
+    return pid
+}
+
+/// Waits for a spawned program; its exit code, or 128 + the signal that ended it.
+public func waitForExit(_ pid: pid_t) -> Int32 {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 {
         if errno != EINTR { return -1 }
