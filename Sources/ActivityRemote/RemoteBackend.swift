@@ -19,10 +19,11 @@ public struct RemoteConfiguration: Sendable {
     public var wire: Wire = .json
     /// Accept any TLS certificate (for test servers with self-signed certificates).
     public var insecure = false
-    /// Seconds to wait for a connection, and for the answer to a request.
-    public var connectTimeout: Double = 10
+    /// Seconds to keep trying to connect, and to wait for the answer to a request.
+    public var connectTimeout: Double = 5
     public var readTimeout: Double = 30
-    /// Extra attempts after a connection error or a 5xx answer, with doubling delays.
+    /// Extra attempts after a 5xx answer or a connection lost mid-answer, with doubling delays.
+    /// (Connecting is retried by AsyncHTTPClient until `connectTimeout`.)
     public var retries = 2
     public var retryDelay: Double = 0.25
 
@@ -273,7 +274,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     private func describe(_ error: Error) -> (reason: String, kind: RemoteError.Kind, retry: Bool) {
         if let error = error as? HTTPClientError {
             switch error {
-            case .connectTimeout: return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, true)
+            case .connectTimeout: return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, false)
             case .readTimeout, .deadlineExceeded: return ("no answer within \(Self.seconds(configuration.readTimeout))", .unreachable, false)
             case .remoteConnectionClosed: return ("the server closed the connection before the answer was complete", .failed, true)
             case .bodyLengthMismatch: return ("the answer was cut short (fewer bytes than its Content-Length)", .failed, true)
@@ -291,16 +292,19 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
                 return ("cannot resolve the host name", .unreachable, false)
             }
+            // AsyncHTTPClient itself keeps trying to connect until the connect timeout.
+            let waited = " (kept trying for \(Self.seconds(configuration.connectTimeout)))"
             if let first = error.connectionErrors.first?.error as? IOError {
-                return ("cannot connect: \(String(cString: strerror(first.errnoCode)).lowercased())", .unreachable, true)
+                return ("cannot connect: \(String(cString: strerror(first.errnoCode)).lowercased())" + waited, .unreachable, false)
             }
-            return ("cannot connect", .unreachable, true)
+            return ("cannot connect" + waited, .unreachable, false)
         }
         if let error = error as? IOError {
-            return ("connection failed: \(String(cString: strerror(error.errnoCode)).lowercased())", .unreachable, true)
+            let waited = " (kept trying for \(Self.seconds(configuration.connectTimeout)))"
+            return ("connection failed: \(String(cString: strerror(error.errnoCode)).lowercased())" + waited, .unreachable, false)
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, true)
+            return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, false)
         }
         let text = "\(error)"
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") {

@@ -56,7 +56,7 @@ enum Backends {
         if let timeout = global.timeout ?? profile?.timeout {
             guard timeout > 0 else { throw CommandFailure.usage("--timeout must be a positive number of seconds") }
             configuration.readTimeout = timeout
-            configuration.connectTimeout = min(10, timeout)
+            configuration.connectTimeout = min(configuration.connectTimeout, timeout)
         }
         if configuration.insecure {
             Output.error("actq: warning: TLS certificates of \(configuration.baseURL) are not verified (--insecure)\n")

@@ -263,10 +263,16 @@ import Testing
 
     @Test(arguments: setups)
     func idleSessionsExpire(_ setup: TestingSetup) async throws {
-        try await withClient(setup, sessions: SessionTable(idleTimeout: .milliseconds(200))) { client in
+        // A clock the test moves by hand, so that load on the machine cannot end a session early.
+        let clock = ManualClock()
+        let sessions = SessionTable(idleTimeout: .seconds(60), clock: { clock.nanoseconds })
+        try await withClient(setup, sessions: sessions) { client in
             let session = try await Self.session(client)
+            clock.advance(seconds: 59)
             #expect(try await Self.search(client, "customer=1002", session: session).status == .ok)
-            try await Task.sleep(for: .milliseconds(400))
+            clock.advance(seconds: 59)  // each use restarts the idle time
+            #expect(try await Self.search(client, "customer=1002", session: session).status == .ok)
+            clock.advance(seconds: 61)
             let expired = try await Self.search(client, "customer=1002", session: session)
             #expect(expired.status == .unauthorized)
             #expect(try Self.errorCode(expired) == "401-101")
@@ -327,5 +333,16 @@ import Testing
             #expect(unknown.status == .notFound)
             #expect(try Self.errorCode(unknown) == "404-101")
         }
+    }
+}
+
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64 = 1_000_000_000
+
+    var nanoseconds: UInt64 { lock.withLock { value } }
+
+    func advance(seconds: UInt64) {
+        lock.withLock { value += seconds * 1_000_000_000 }
     }
 }

@@ -57,14 +57,19 @@ final class FaultServer: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Closes the listener once: a second close could hit a descriptor another test has since
+    /// been given.
     func stop() {
-        let open = lock.withLock {
-            stopped = true
-            return connections
+        let (open, wasStopped) = lock.withLock {
+            defer { stopped = true }
+            return (connections, stopped)
         }
+        guard !wasStopped else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for connection in open { shutdown(connection, Int32(SHUT_RDWR)) }
+        lock.withLock {
+            for connection in connections where open.contains(connection) { shutdown(connection, Int32(SHUT_RDWR)) }
+        }
     }
 
     deinit { stop() }
@@ -83,7 +88,13 @@ final class FaultServer: @unchecked Sendable {
     }
 
     private func serve(_ connection: Int32) {
-        defer { close(connection) }
+        defer {
+            // Forgotten before it is closed, so that stop() never shuts down a reused descriptor.
+            lock.withLock {
+                connections.removeAll { $0 == connection }
+                close(connection)
+            }
+        }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

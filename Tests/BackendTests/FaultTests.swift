@@ -51,7 +51,7 @@ import Testing
         let (error, _) = try await Self.failure(try Self.backend(port: port))
         #expect(error?.kind == .unreachable)
         #expect(error?.description.contains("connection refused") == true, "\(String(describing: error))")
-        #expect(error?.description.contains("tried 3 times") == true)
+        #expect(error?.description.contains("kept trying for 2 s") == true)
         Self.expectNoSecret(error)
     }
 
@@ -88,7 +88,7 @@ import Testing
         })
         defer { server.stop() }
         let (error, rows) = try await Self.failure(try Self.backend(port: server.port))
-        #expect(error?.kind == .failed)
+        #expect(error?.kind == .failed, "\(String(describing: error))")
         #expect(error?.description.contains("not valid JSON") == true, "\(String(describing: error))")
         #expect(rows == 0)
     }

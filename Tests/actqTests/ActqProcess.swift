@@ -36,18 +36,26 @@ struct ActqProcess {
         return path
     }
 
-    static func run(
-        _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]
-    ) throws -> Result {
+    /// The environment of every run: a frozen clock, UTC, and a scratch home, so that data,
+    /// state and config never touch the user's own files.
+    static func environment(_ extra: [String: String] = [:], home: URL = scratchHome) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["ACTQ_NOW"] = "2024-06-15T12:00:00Z"
         env["TZ"] = "UTC"
-        // Never touch the user's own files: data, state and config go to a scratch home.
-        env["XDG_DATA_HOME"] = scratchHome.appendingPathComponent("data").path
-        env["XDG_STATE_HOME"] = scratchHome.appendingPathComponent("state").path
-        env["XDG_CONFIG_HOME"] = scratchHome.appendingPathComponent("config").path
-        env.removeValue(forKey: "NO_COLOR")
-        for (key, value) in environment { env[key] = value }
+        env["XDG_DATA_HOME"] = home.appendingPathComponent("data").path
+        env["XDG_STATE_HOME"] = home.appendingPathComponent("state").path
+        env["XDG_CONFIG_HOME"] = home.appendingPathComponent("config").path
+        for key in ["NO_COLOR", "ACTQ_URL", "ACTQ_USER", "ACTQ_PASSWORD", "ACTQ_SESSION", "ACTQ_SERVE_PASSWORD"] {
+            env.removeValue(forKey: key)
+        }
+        for (key, value) in extra { env[key] = value }
+        return env
+    }
+
+    static func run(
+        _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:], home: URL = scratchHome
+    ) throws -> Result {
+        let env = Self.environment(environment, home: home)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("actq-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -1,0 +1,204 @@
+import ActqTestSupport
+import Foundation
+import Testing
+
+/// `actq serve` as a process, and actq as its client: the remote backend end to end, over HTTP
+/// on 127.0.0.1, with sessions kept between runs.
+final class ServeProcess {
+    let pid: pid_t
+    let port: Int
+    let stderrPath: String
+
+    /// Starts the emulator on a free port and waits for its start-up line.
+    init(arguments: [String], environment: [String: String] = [:], home: URL) throws {
+        stderrPath = home.appendingPathComponent("serve-\(UUID().uuidString).err").path
+        pid = try spawn(ActqProcess.executable.path, ["serve", "--port", "0"] + arguments,
+                        environment: ActqProcess.environment(environment, home: home), stderr: stderrPath)
+        let deadline = Date().addingTimeInterval(20)
+        var found: Int?
+        while found == nil, Date() < deadline {
+            let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)/system"#, options: .regularExpression) {
+                found = Int(text[range].split(separator: ":")[2].prefix { $0.isNumber })
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { break }
+            if found == nil { usleep(20_000) }
+        }
+        guard let found else {
+            kill(pid, SIGKILL)
+            throw CocoaError(.fileReadUnknown, userInfo: ["stderr": (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""])
+        }
+        port = found
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/system" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// Stops the server with a signal and returns its exit code.
+    @discardableResult
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        kill(pid, signal)
+        return waitForExit(pid)
+    }
+}
+
+@Suite(.serialized) struct ServeTests {
+    static let password = "s3cret-for-tests"
+
+    static func home() throws -> URL { try ActqProcess.temporaryDirectory() }
+
+    static func usersFile(in home: URL) throws -> String {
+        let path = home.appendingPathComponent("users.toml").path
+        try """
+            [users.jenny]
+            password = "\(password)"
+
+            [users.frank]
+            password_sha256 = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"  # "password"
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func loginQueryLogoutWithTheSessionKeptBetweenRuns() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try ActqProcess.fixtureStore.get()
+        let server = try ServeProcess(arguments: ["--db", store, "--users", try Self.usersFile(in: home)], home: home)
+        defer { server.stop() }
+        let remote = ["--url", server.url, "--user", "jenny"]
+
+        let login = try ActqProcess.run(["login"] + remote, environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(login.status == 0, "\(login.stderr)")
+        #expect(login.stderr.contains("logged in to \(server.url) as jenny"))
+        let sessionFile = home.appendingPathComponent("state/actq/sessions.json").path
+        let attributes = try FileManager.default.attributesOfItem(atPath: sessionFile)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let kept = try String(contentsOfFile: sessionFile, encoding: .utf8)
+        #expect(!kept.contains(Self.password))
+
+        // The kept session is used: a wrong password in the environment is never needed.
+        let query = try ActqProcess.run(["-e", "customer = 1002", "--format", "json"] + remote,
+                                        environment: ["ACTQ_PASSWORD": "not-it"], home: home)
+        #expect(query.status == 0, "\(query.stderr)")
+        let local = try ActqProcess.run(["-e", "customer = 1002", "--format", "json", "--db", store], home: home)
+        #expect(query.stdout == local.stdout)
+
+        let logout = try ActqProcess.run(["logout"] + remote, home: home)
+        #expect(logout.status == 0, "\(logout.stderr)")
+        let after = try ActqProcess.run(["-e", "customer = 1002"] + remote, environment: ["ACTQ_PASSWORD": "not-it"], home: home)
+        #expect(after.status == 3)
+        #expect(after.stderr.contains("invalid user name or password"))
+        #expect(!after.stderr.contains("not-it"))
+        #expect(!server.stderr.contains(Self.password))
+    }
+
+    @Test func everyExampleGivesTheSameOutputOnBothBackends() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try ActqProcess.fixtureStore.get()
+        let server = try ServeProcess(arguments: ["--db", store], environment: ["ACTQ_SERVE_PASSWORD": Self.password], home: home)
+        defer { server.stop() }
+        let examples = ActqProcess.packageRoot.appendingPathComponent("examples")
+        let files = try FileManager.default.contentsOfDirectory(atPath: examples.path).filter { $0.hasSuffix(".actq") }.sorted()
+        for format in ["json", "csv"] {
+            for file in files {
+                let path = examples.appendingPathComponent(file).path
+                let local = try ActqProcess.run(["run", path, "--format", format, "--db", store], home: home)
+                let remote = try ActqProcess.run(["run", path, "--format", format, "--backend", "remote", "--url", server.url, "--user", "demo"],
+                                                 environment: ["ACTQ_PASSWORD": Self.password], home: home)
+                #expect(remote.status == local.status, "\(file): \(remote.stderr)")
+                #expect(remote.stdout == local.stdout, "\(file) as \(format)")
+            }
+        }
+        let all = ["-e", "customer = 1500", "--all", "--format", "json"]
+        let local = try ActqProcess.run(all + ["--db", store], home: home)
+        let remote = try ActqProcess.run(all + ["--url", server.url, "--user", "demo"], environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(remote.status == 0)
+        #expect(remote.stdout == local.stdout)
+        #expect(remote.stdout.contains(#""paginationInfo":{"count":37,"pagenum":1,"pagesize":37}"#))
+    }
+
+    @Test func profilesAndXMLOnTheWire() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try ActqProcess.fixtureStore.get()
+        let server = try ServeProcess(arguments: ["--db", store, "--users", try Self.usersFile(in: home)], home: home)
+        defer { server.stop() }
+        let config = home.appendingPathComponent("config/actq")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try """
+            [profiles.test]
+            url = "\(server.url)"
+            user = "frank"
+            wire = "xml"
+            timeout = 5
+            """.write(to: config.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+        let result = try ActqProcess.run(["--profile", "test", "-e", "case = 1001 page 2 size 10", "--format", "csv"],
+                                         environment: ["ACTQ_PASSWORD": "password"], home: home)
+        #expect(result.status == 0, "\(result.stderr)")
+        let local = try ActqProcess.run(["-e", "case = 1001 page 2 size 10", "--format", "csv", "--db", store], home: home)
+        #expect(result.stdout == local.stdout)
+        #expect(result.stdout.utf8.filter { $0 == 10 }.count == 3)  // CSV lines end in CRLF
+
+        try "[profiles.test]\nurl = 5\n".write(to: config.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+        let broken = try ActqProcess.run(["--profile", "test", "-e", "case = 1001"], home: home)
+        #expect(broken.status == 64)
+        #expect(broken.stderr.contains("config.toml: profiles.test.url must be a string"))
+    }
+
+    @Test func failuresExitWithOneLineAndNoSecret() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try ActqProcess.fixtureStore.get()
+        let server = try ServeProcess(arguments: ["--db", store, "--users", try Self.usersFile(in: home)], home: home)
+        let url = server.url
+
+        let wrong = try ActqProcess.run(["-e", "status = open", "--url", url, "--user", "jenny"],
+                                        environment: ["ACTQ_PASSWORD": "hunter2-wrong"], home: home)
+        #expect(wrong.status == 3)
+        #expect(wrong.stdout.isEmpty)
+        #expect(wrong.stderr.split(separator: "\n").count == 1)
+        #expect(!wrong.stderr.contains("hunter2"))
+
+        // The server refuses what actq would not send: a 400 from the server is a run-time failure.
+        let ok = try ActqProcess.run(["-e", "status = open", "-e", "customer = 1002", "--url", url, "--user", "jenny", "--format", "ndjson"],
+                                     environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(ok.status == 0)
+
+        #expect(server.stop(SIGTERM) == 0)
+        #expect(server.stderr.contains("actq serve: stopped"))
+        let gone = try ActqProcess.run(["-e", "status = open", "--url", url, "--user", "jenny", "--timeout", "2"],
+                                       environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(gone.status == 3)
+        #expect(gone.stderr.contains("connection refused"))
+        #expect(!gone.stderr.contains(Self.password))
+    }
+
+    @Test func serveChecksItsInputs() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let bad = home.appendingPathComponent("bad.toml").path
+        try "[users.jenny]\npasword = \"x\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let typo = try ActqProcess.run(["serve", "--port", "0", "--users", bad, "--db", try ActqProcess.fixtureStore.get()], home: home)
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("users.jenny: unknown key 'pasword'"))
+        let missing = try ActqProcess.run(["serve", "--port", "0", "--db", home.appendingPathComponent("none.sqlite").path], home: home)
+        #expect(missing.status == 3)
+    }
+
+    @Test func generatedPasswordIsPrintedOnce() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try ServeProcess(arguments: ["--db", try ActqProcess.fixtureStore.get()], home: home)
+        defer { server.stop() }
+        let line = try #require(server.stderr.split(separator: "\n").first { $0.contains("user demo, password ") })
+        let password = String(line.split(separator: " ").drop { $0 != "password" }.dropFirst().first ?? "")
+        #expect(password.count == 20)
+        let result = try ActqProcess.run(["-e", "customer = 1002", "--url", server.url, "--user", "demo", "--format", "ndjson"],
+                                         environment: ["ACTQ_PASSWORD": password], home: home)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.split(separator: "\n").count == 2)
+        #expect(server.stderr.components(separatedBy: password).count == 2)
+    }
+}
