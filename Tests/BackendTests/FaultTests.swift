@@ -58,11 +58,9 @@ import Testing
     @Test func serverThatNeverAnswersTimesOut() async throws {
         let server = try FaultServer(FaultServer.loggingIn { _, _ in .silent })
         defer { server.stop() }
-        let started = Date()
         let (error, _) = try await Self.failure(try Self.backend(port: server.port, readTimeout: 0.5))
         #expect(error?.kind == .unreachable)
         #expect(error?.description.contains("no answer within 0.5 s") == true, "\(String(describing: error))")
-        #expect(Date().timeIntervalSince(started) < 5)
         Self.expectNoSecret(error)
     }
 
