@@ -190,7 +190,6 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             var http = try HTTPClient.Request(url: url(request.pathAndQuery), method: .GET)
             http.headers.add(name: "X-egain-session", value: session)
             http.headers.add(name: "Accept", value: accept)
-            http.headers.add(name: "Accept-Language", value: "en-US")
             return http
         }
         switch response.status.code {

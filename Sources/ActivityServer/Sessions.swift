@@ -34,10 +34,12 @@ public final class SessionTable: Sendable {
 
     /// Opens a session; with `force`, the user's oldest sessions end to make room.
     public func login(user: String, force: Bool) -> LoginResult {
-        let now = clock()
         let timeout = timeoutNanoseconds
         return sessions.withLock { sessions in
-            sessions = sessions.filter { now - $0.value.lastUsed < timeout }
+            // Read under the lock: another request may have just used a session, and a time taken
+            // before it would be older than that use.
+            let now = clock()
+            sessions = sessions.filter { !Self.idle($0.value, now: now, timeout: timeout) }
             var own = sessions.filter { $0.value.user == user }.sorted { $0.value.opened < $1.value.opened }
             if own.count >= limit {
                 guard force else { return .tooManySessions }
@@ -51,11 +53,11 @@ public final class SessionTable: Sendable {
 
     /// The session's user, when the session is open; each use restarts its idle time.
     public func user(of id: String) -> String? {
-        let now = clock()
         let timeout = timeoutNanoseconds
         return sessions.withLock { sessions in
+            let now = clock()
             guard var session = sessions[id] else { return nil }
-            guard now - session.lastUsed < timeout else {
+            guard !Self.idle(session, now: now, timeout: timeout) else {
                 sessions[id] = nil
                 return nil
             }
@@ -63,6 +65,10 @@ public final class SessionTable: Sendable {
             sessions[id] = session
             return session.user
         }
+    }
+
+    private static func idle(_ session: Session, now: UInt64, timeout: UInt64) -> Bool {
+        now >= session.lastUsed && now - session.lastUsed >= timeout
     }
 
     @discardableResult

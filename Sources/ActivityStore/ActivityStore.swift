@@ -2,12 +2,16 @@ import ActivityModel
 import ActivityQuery
 import Foundation
 import GRDB
+import Synchronization
 
 /// The local backend: activities in SQLite, indexed for every filter and sort key, answering
 /// `ActivityQuery` with exactly the API's semantics.
 public final class ActivityStore: ActivityBackend, Sendable {
     public let path: String
     private let queue: DatabaseQueue
+    /// Match counts by filter, valid while `PRAGMA data_version` stays the same (it changes when
+    /// another connection commits), so paging through a result counts its matches once.
+    private let counts = Mutex<(version: Int64, byFilter: [String: Int])>((-1, [:]))
 
     public static let schemaVersion = 1
 
@@ -106,7 +110,9 @@ public final class ActivityStore: ActivityBackend, Sendable {
 
     /// Runs `body` in one transaction: everything it writes is kept, or nothing.
     public func write<T>(_ body: (Writer) throws -> T) throws -> T {
-        try queue.write { db in
+        // This connection's own commits leave data_version as it is: forget the counts here.
+        defer { counts.withLock { $0 = (-1, [:]) } }
+        return try queue.write { db in
             let writer = try Writer(db)
             let result = try body(writer)
             if writer.written >= 1000 {
@@ -202,7 +208,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         let sql = SQLQuery(query)
         return try queue.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM activity" + sql.whereClause, arguments: sql.arguments) ?? 0
+            let total = try count(sql, filter: query, db)
             var text = "SELECT id, \(query.attributes == nil ? "summary" : "resource") FROM activity" + sql.whereClause + sql.orderBy
             var arguments = sql.arguments
             let window = all ? nil : (query.window ?? .page(number: 1, size: nil))
@@ -212,7 +218,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
                 arguments += [limit, offset]
             }
             var returned = 0
-            let rows = try Row.fetchCursor(db, sql: text, arguments: arguments)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: text), arguments: arguments)
             while let row = try rows.next() {
                 let id: Int64 = row[0]
                 var json: String = row[1]
@@ -225,6 +231,25 @@ public final class ActivityStore: ActivityBackend, Sendable {
             }
             return SearchSummary(total: total, returned: returned, window: window)
         }
+    }
+
+    /// All matches of the query's filters; cached statements, so that the same shape of query is
+    /// parsed and planned once per connection.
+    private func count(_ sql: SQLQuery, filter query: ActivityQuery, _ db: Database) throws -> Int {
+        var filters = query
+        filters.window = nil
+        filters.sort = nil
+        filters.attributes = nil
+        let key = SearchRequest(filters).queryString
+        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+        if let known = counts.withLock({ $0.version == version ? $0.byFilter[key] : nil }) { return known }
+        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM activity" + sql.whereClause),
+                                     arguments: sql.arguments) ?? 0
+        counts.withLock { cache in
+            if cache.version != version || cache.byFilter.count >= 512 { cache = (version, [:]) }
+            cache.byFilter[key] = total
+        }
+        return total
     }
 
     /// Distinct values of a filter field in the store, most frequent first (for completion).

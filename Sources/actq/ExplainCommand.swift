@@ -16,6 +16,7 @@ struct ExplainCommand: ParsableCommand {
         let format = try DiagnosticFormat(global.format, command: "explain")
         let context = try global.dateContext()
         let printer = DiagnosticPrinter(global: global)
+        let accept = Self.accept(global.wire)
         var failed = false
         var blocks: [String] = []
         for source in try inputs.sources() {
@@ -24,12 +25,12 @@ struct ExplainCommand: ParsableCommand {
                 guard compiled.query != nil else { continue }
                 switch format {
                 case .text:
-                    blocks.append(compiled.requests.map(Self.text).joined(separator: "\n\n"))
+                    blocks.append(compiled.requests.map { Self.text($0, accept: accept) }.joined(separator: "\n\n"))
                 case .json:
                     let explained = ExplainedQuery(
                         source: source.text(compiled.range),
                         canonical: CanonicalPrinter.print(compiled.syntax, source: source.bytes),
-                        requests: compiled.requests.map(ExplainedRequest.init))
+                        requests: compiled.requests.map { ExplainedRequest($0, accept: accept) })
                     blocks.append(try JSONOutput.encode(explained))
                 }
             }
@@ -40,11 +41,16 @@ struct ExplainCommand: ParsableCommand {
         if failed { throw ExitCode(Exit.queryErrors) }
     }
 
+    /// The `Accept` header the remote backend sends for a wire format.
+    static func accept(_ wire: WireFormat?) -> String {
+        wire == .xml ? "application/xml" : "application/json"
+    }
+
     /// The request line and headers, as they go over the wire (the session masked).
-    static func text(_ request: SearchRequest) -> String {
+    static func text(_ request: SearchRequest, accept: String) -> String {
         """
         \(SearchRequest.method) \(request.pathAndQuery)
-        Accept: application/json
+        Accept: \(accept)
         X-egain-session: \(maskedSession)
         """
     }
@@ -58,13 +64,13 @@ struct ExplainedRequest: Codable {
     var parameters: [QueryParameter]
     var headers: [String: String]
 
-    init(_ request: SearchRequest) {
+    init(_ request: SearchRequest, accept: String) {
         method = SearchRequest.method
         path = SearchRequest.path
         query = request.queryString
         url = request.pathAndQuery
         parameters = request.parameters
-        headers = ["Accept": "application/json", "X-egain-session": ExplainCommand.maskedSession]
+        headers = ["Accept": accept, "X-egain-session": ExplainCommand.maskedSession]
     }
 }
 

@@ -286,13 +286,13 @@ final class REPL {
     func explain(_ argument: String) {
         if argument.isEmpty {
             guard let lastQuery else { return Output.error("no query yet\n") }
-            Output.write(ExplainCommand.text(SearchRequest(lastQuery)) + "\n")
+            Output.write(ExplainCommand.text(SearchRequest(lastQuery), accept: ExplainCommand.accept(global.wire)) + "\n")
             return
         }
         let source = SourceText(name: "<input>", argument)
         for compiled in QueryCompiler.compile(source, context: context) {
             Output.error(DiagnosticRenderer(useColor: settings.color).render(compiled.diagnostics, in: source))
-            if let query = compiled.query { Output.write(ExplainCommand.text(SearchRequest(query)) + "\n") }
+            if let query = compiled.query { Output.write(ExplainCommand.text(SearchRequest(query), accept: ExplainCommand.accept(global.wire)) + "\n") }
         }
     }
 

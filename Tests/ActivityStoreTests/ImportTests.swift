@@ -80,6 +80,20 @@ import Testing
         #expect(try store.ids("status = open").ids == [])
     }
 
+    /// Counts are cached per filter; a write on this connection or on another one must be seen.
+    @Test func countsFollowWritesFromAnyConnection() throws {
+        let path = temporaryStorePath()
+        let reader = try ActivityStore(path: path)
+        _ = try Importer.run(files: [try write(#"[{"id": 5, "status": {"value": "open"}}]"#, "a.json")], into: reader)
+        #expect(try reader.ids("status = open page 2 size 1").count == 1)
+        // Another connection (another process, as far as SQLite can tell) adds a match.
+        _ = try Importer.run(files: [try write(#"[{"id": 6, "status": {"value": "open"}}]"#, "b.json")], into: try ActivityStore(path: path))
+        #expect(try reader.ids("status = open page 2 size 1").count == 2)
+        // This connection adds one more.
+        _ = try Importer.run(files: [try write(#"[{"id": 7, "status": {"value": "open"}}]"#, "c.json")], into: reader)
+        #expect(try reader.ids("status = open page 3 size 1").count == 3)
+    }
+
     struct Corrupt: Sendable, CustomStringConvertible {
         var name: String
         var bytes: [UInt8]

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""The emulator and the remote backend on a 100,000-activity store, side by side in one run:
+
+- emulator throughput: wrk against `actq serve` with a selective search (req/s, p99 latency);
+- one query end to end: `actq -e ... --backend remote` vs curl sending the same request with
+  the same session;
+- exporting ~10,000 matches: `actq --all` (pages of 75, followed by paginationInfo) vs a shell
+  loop of curl calls over the same pages.
+
+    make bench    or    python3 Benchmarks/remote_bench.py [--count N] [--runs R] [--duration S]
+"""
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Benchmarks", "out")
+PASSWORD = "bench-password"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def timed(command, env=None, stdout=subprocess.DEVNULL, shell=False):
+    start = time.perf_counter()
+    completed = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, env=env, shell=shell)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        sys.exit(f"{command} failed ({completed.returncode}): {completed.stderr.decode()[:800]}")
+    return elapsed
+
+
+def median_interleaved(commands, runs, env):
+    samples = {name: [] for name in commands}
+    for command in commands.values():
+        timed(command, env=env, shell=isinstance(command, str))
+    for _ in range(runs):
+        for name, command in commands.items():
+            samples[name].append(timed(command, env=env, shell=isinstance(command, str)))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--actq", default=os.path.join(ROOT, ".build", "release", "actq"))
+    args = parser.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    home = tempfile.mkdtemp(prefix="actq-remote-bench-")
+    env = dict(os.environ, XDG_STATE_HOME=os.path.join(home, "state"), XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_DATA_HOME=os.path.join(home, "data"), ACTQ_SERVE_PASSWORD=PASSWORD)
+    for key in ("ACTQ_URL", "ACTQ_USER", "ACTQ_PASSWORD", "ACTQ_SESSION"):
+        env.pop(key, None)
+
+    store = os.path.join(OUT, f"remote-{args.count}.sqlite")
+    if not os.path.exists(store):
+        print(f"building a {args.count:,}-activity store …", flush=True)
+        timed([args.actq, "demo", "--count", str(args.count), "--db", store, "--until", "2024-06-15T12:00:00Z"], env=env)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/system"
+    server = subprocess.Popen([args.actq, "serve", "--db", store, "--port", str(port), "--log-level", "warning"],
+                              stderr=subprocess.PIPE, env=env)
+    try:
+        line = server.stderr.readline().decode()
+        while "actq serve:" not in line:
+            if not line:
+                sys.exit("actq serve did not start")
+            line = server.stderr.readline().decode()
+
+        login = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", "-X", "POST", "-H", "Content-Type: application/json",
+                                "--data-binary", "@-", f"{base}/ws/v12/authentication/user/login"],
+                               input=json.dumps({"userName": "demo", "password": PASSWORD}).encode(), capture_output=True)
+        session = re.search(r"(?im)^x-egain-session:\s*(\S+)", login.stdout.decode()).group(1)
+        headers = ["-H", f"X-egain-session: {session}", "-H", "Accept: application/json"]
+
+        # A selective search: one customer's open activities.
+        selective = "customer = 1080 and status = open"
+        request = subprocess.run([args.actq, "explain", "-e", selective, "--format", "json"], capture_output=True, env=env)
+        path = json.loads(request.stdout)["requests"][0]["url"]
+        url = f"http://127.0.0.1:{port}/system{path}"
+
+        wrk = subprocess.run(["wrk", "-t2", "-c32", f"-d{args.duration}s", "--latency",
+                              "-H", f"X-egain-session: {session}", "-H", "Accept: application/json", url],
+                             capture_output=True, text=True)
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk.stdout).group(1))
+        p99_text = re.search(r"99%\s+([\d.]+)(us|ms|s)", wrk.stdout)
+        p99 = float(p99_text.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99_text.group(2)]
+        non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", wrk.stdout)
+        if non_2xx:
+            sys.exit(f"wrk saw {non_2xx.group(1)} failed responses:\n{wrk.stdout}")
+
+        # One query end to end, the same session for both.
+        remote_env = dict(env, ACTQ_SESSION=session)
+        actq_query = [args.actq, "-e", selective, "--url", base, "--user", "demo", "--format", "json"]
+        curl_query = ["curl", "-s", *headers, url]
+        single = median_interleaved({"actq": actq_query, "curl": curl_query}, args.runs, remote_env)
+
+        # ~10,000 matches exported page by page.
+        export = "queue = 1000 and mode = inbound"
+        probe = subprocess.run([args.actq, "-e", export + " page 1 size 1", "--url", base, "--user", "demo", "--format", "json"],
+                               capture_output=True, env=remote_env)
+        matches = json.loads(probe.stdout)["paginationInfo"]["count"]
+        pages = (matches + 74) // 75
+        export_path = json.loads(subprocess.run([args.actq, "explain", "-e", export, "--format", "json"],
+                                                capture_output=True, env=env).stdout)["requests"][0]["url"]
+        header_args = " ".join(f"-H '{h}'" for h in (f"X-egain-session: {session}", "Accept: application/json"))
+        curl_loop = (f"for p in $(seq 1 {pages}); do curl -s {header_args} "
+                     f"'http://127.0.0.1:{port}/system{export_path}&$pagenum='$p'&$pagesize=75'; done > /dev/null")
+        actq_all = [args.actq, "-e", export, "--all", "--url", base, "--user", "demo", "--format", "ndjson"]
+        exported = median_interleaved({"actq --all": actq_all, "curl loop": curl_loop}, max(3, args.runs // 3), remote_env)
+        lines = subprocess.run(actq_all, capture_output=True, env=remote_env).stdout.count(b"\n")
+        if lines != matches:
+            sys.exit(f"actq --all printed {lines} activities, expected {matches}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(f"\nemulator, {args.count:,} activities, selective search ({selective}), wrk -t2 -c32 {args.duration}s on this 2-core machine:")
+    print(f"  {rps:,.0f} requests/s, p99 {p99:.2f} ms   (targets: >= 10,000 req/s, p99 < 20 ms)")
+    print(f"\none query end to end, same request and session (median of {args.runs}, interleaved):")
+    print(f"  actq -e --backend remote  {single['actq'] * 1000:7.1f} ms")
+    print(f"  curl                      {single['curl'] * 1000:7.1f} ms")
+    print(f"  ratio actq / curl         {single['actq'] / single['curl']:7.2f}x   (target <= 1.5x)")
+    print(f"\nexporting {matches:,} matches ({export}) in {pages} pages of 75:")
+    print(f"  actq --all                {exported['actq --all'] * 1000:7.0f} ms")
+    print(f"  shell loop of curl        {exported['curl loop'] * 1000:7.0f} ms")
+    print(f"  actq is {exported['curl loop'] / exported['actq --all']:.2f}x faster   (target: faster)")
+
+
+if __name__ == "__main__":
+    main()
