@@ -33,9 +33,9 @@ public struct ResultRow: Sendable {
 /// A place activity searches run: the local store, or the API over HTTP. Every backend answers
 /// an `ActivityQuery` with the API's semantics (the backend tests run one suite on each).
 public protocol ActivityBackend: AnyObject {
-    /// Runs a query and hands each activity of the requested window (or, with `all`, of the whole
-    /// result) to `body` in order.
-    func search(_ query: ActivityQuery, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary
+    /// Runs a plan (one API query, or the union of several) and hands each activity of the
+    /// requested window (or, with `all`, of the whole result) to `body` in order.
+    func search(_ plan: QueryPlan, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary
     /// Distinct values of a filter field, most frequent first (for completion); empty when the
     /// backend cannot tell.
     func distinctValues(of filter: Filter, limit: Int) throws -> [String]
@@ -44,4 +44,10 @@ public protocol ActivityBackend: AnyObject {
     func interrupt()
     /// One line for `:backend`.
     var summary: String { get }
+}
+
+extension ActivityBackend {
+    public func search(_ query: ActivityQuery, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        try search(QueryPlan(query), all: all, body)
+    }
 }

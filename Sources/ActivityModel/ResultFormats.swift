@@ -13,11 +13,14 @@ public struct ResultInfo: Sendable {
     public var count: Int
     public var returned: Int
     public var window: ResultWindow?
+    /// API requests the result took (several for a plan of `or` / `in (…)` on the remote API).
+    public var requests: Int
 
-    public init(count: Int, returned: Int, window: ResultWindow?) {
+    public init(count: Int, returned: Int, window: ResultWindow?, requests: Int = 1) {
         self.count = count
         self.returned = returned
         self.window = window
+        self.requests = requests
     }
 
     /// `paginationInfo` as the API writes it: `count` is all matches; `--all` is one big page.
@@ -49,8 +52,10 @@ public struct JSONResultWriter: ResultWriter {
         defer { first = false }
         return first ? json : "," + json
     }
+    /// The API's shape; a result that took several requests says how many in `requests`.
     public mutating func end(_ info: ResultInfo) -> String {
-        "],\"paginationInfo\":" + JSONWriter.string(info.paginationInfo) + "}\n"
+        "],\"paginationInfo\":" + JSONWriter.string(info.paginationInfo)
+            + (info.requests > 1 ? ",\"requests\":\(info.requests)" : "") + "}\n"
     }
 }
 

@@ -1,57 +1,182 @@
+/// How far the planner may go.
+public struct PlanOptions: Hashable, Sendable {
+    /// The most API requests one query may become (`--max-requests`).
+    public var maxRequests: Int
+
+    public init(maxRequests: Int = 32) {
+        self.maxRequests = maxRequests
+    }
+}
+
 /// Binds a query's syntax tree to the API's filter model, checking every field, operator and
-/// value against the API's rules.
+/// value against the API's rules, and plans it: `or` and `in (…)` become several API queries
+/// (a disjunction of conjunctions), each checked against the API's rules on its own.
 public struct Binder {
     private let source: [UInt8]
     private let context: DateContext
+    private let options: PlanOptions
     private var assembler = QueryAssembler()
-    /// Inside an `or`, conditions are checked one by one but not combined: alternatives may
-    /// rightly repeat a field.
-    private var insideDisjunction = false
+    /// The conditions of the query, bound; the shape refers to them by index.
+    private var atoms: [Atom] = []
 
-    public static func bind(_ syntax: QuerySyntax, source: [UInt8], context: DateContext)
-        -> (query: ActivityQuery?, diagnostics: [Diagnostic])
+    /// One condition with its value checked: an exact value, or a date range.
+    enum Atom {
+        case equal(Filter, QueryAssembler.Value, range: SourceRange, display: String)
+        case date(Filter, DateRange, range: SourceRange)
+
+        var range: SourceRange {
+            switch self {
+            case .equal(_, _, let range, _), .date(_, _, let range): range
+            }
+        }
+    }
+
+    /// The filter's logical shape over atoms: alternatives of one atom each (a condition is one,
+    /// a list one per value), and AND / OR of shapes.
+    indirect enum Shape {
+        case atoms([Int])
+        case and([Shape])
+        case or([Shape])
+    }
+
+    public static func bind(_ syntax: QuerySyntax, source: [UInt8], context: DateContext, options: PlanOptions = PlanOptions())
+        -> (plan: QueryPlan?, diagnostics: [Diagnostic])
     {
-        var binder = Binder(source: source, context: context)
+        var binder = Binder(source: source, context: context, options: options)
         return binder.run(syntax)
     }
 
-    private init(source: [UInt8], context: DateContext) {
+    private init(source: [UInt8], context: DateContext, options: PlanOptions) {
         self.source = source
         self.context = context
+        self.options = options
     }
 
     private func text(_ token: Token) -> String {
         String(decoding: source[token.range.start..<token.range.end], as: UTF8.self)
     }
 
-    private mutating func run(_ syntax: QuerySyntax) -> (ActivityQuery?, [Diagnostic]) {
-        if let filter = syntax.filter { bindFilter(filter) }
+    private mutating func run(_ syntax: QuerySyntax) -> (QueryPlan?, [Diagnostic]) {
+        let shape = syntax.filter.flatMap { bindFilter($0) }
         bindModifiers(syntax.modifiers)
-        let query = assembler.finish(queryRange: syntax.range)
-        return (query, assembler.diagnostics)
+        guard let filter = syntax.filter, let shape, !assembler.failed else {
+            if syntax.filter != nil { assembler.fail() }
+            return (assembler.finish(queryRange: syntax.range).map(QueryPlan.init), assembler.diagnostics)
+        }
+        let count = Self.alternativeCount(shape)
+        if count > options.maxRequests {
+            assembler.report(.error(
+                .tooManyRequests, at: filter.range,
+                "this query would take \(count) API requests; the limit is \(options.maxRequests)",
+                notes: [DiagnosticNote("raise it with --max-requests, or narrow the 'or' and 'in (…)' parts")]))
+            return (nil, assembler.diagnostics)
+        }
+        let conjunctions = Self.expand(shape)
+        if conjunctions.count == 1 {
+            for index in conjunctions[0] { apply(atoms[index], to: &assembler) }
+            return (assembler.finish(queryRange: syntax.range).map(QueryPlan.init), assembler.diagnostics)
+        }
+        return planAlternatives(conjunctions, filterRange: filter.range, queryRange: syntax.range)
+    }
+
+    /// Each conjunction is an API query of its own, checked with the API's rules; those that can
+    /// never match are left out with a warning, repeated ones with another.
+    private mutating func planAlternatives(_ conjunctions: [[Int]], filterRange: SourceRange, queryRange: SourceRange)
+        -> (QueryPlan?, [Diagnostic])
+    {
+        var diagnostics = assembler.diagnostics
+        var reported = Set(diagnostics)
+        func report(_ diagnostic: Diagnostic) {
+            if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+        }
+        var alternatives: [ActivityQuery] = []
+        var failed = false
+        for conjunction in conjunctions {
+            var part = QueryAssembler()
+            part.planning = true
+            if let sort = assembler.query.sort { part.setSort(sort) }
+            if let attributes = assembler.query.attributes { part.setAttributes(attributes) }
+            for index in conjunction { apply(atoms[index], to: &part) }
+            let query = part.finish(queryRange: queryRange)
+            let written = conjunction.map { atoms[$0].range }.reduce(atoms[conjunction[0]].range) { $0.union($1) }
+            if let impossible = part.impossibility {
+                report(.warning(.alternativeNeverMatches, at: impossible.range,
+                                "this alternative can never match: \(impossible.reason); it is left out",
+                                notes: [DiagnosticNote("the alternative", range: written)]))
+                continue
+            }
+            for diagnostic in part.diagnostics { report(diagnostic) }
+            guard let query else {
+                failed = true
+                continue
+            }
+            if alternatives.contains(query) {
+                report(.warning(.duplicateAlternative, at: written, "this alternative repeats an earlier one; it is sent once"))
+                continue
+            }
+            alternatives.append(query)
+        }
+        if !failed, alternatives.isEmpty {
+            report(.error(.noAlternativeMatches, at: filterRange, "no alternative of this query can match"))
+            failed = true
+        }
+        diagnostics.sort { $0.range.start < $1.range.start }
+        guard !failed else { return (nil, diagnostics) }
+        return (QueryPlan(alternatives: alternatives, window: assembler.query.window), diagnostics)
+    }
+
+    private func apply(_ atom: Atom, to assembler: inout QueryAssembler) {
+        switch atom {
+        case .equal(let filter, let value, let range, let display): assembler.set(filter, value, at: range, display: display)
+        case .date(let filter, let dates, let range): assembler.constrain(filter, to: dates, at: range)
+        }
+    }
+
+    private mutating func atom(_ atom: Atom) -> Int {
+        atoms.append(atom)
+        return atoms.count - 1
+    }
+
+    /// How many conjunctions a shape expands to (saturating, so that a huge query cannot overflow).
+    static func alternativeCount(_ shape: Shape) -> Int {
+        switch shape {
+        case .atoms(let indices): return indices.count
+        case .or(let parts): return parts.reduce(0) { min(Int.max / 2, $0 + alternativeCount($1)) }
+        case .and(let parts):
+            return parts.reduce(1) { product, part in
+                let count = alternativeCount(part)
+                return product > (Int.max / 2) / max(count, 1) ? Int.max / 2 : product * count
+            }
+        }
+    }
+
+    /// The disjunctive normal form: AND distributed over OR, in the order written.
+    static func expand(_ shape: Shape) -> [[Int]] {
+        switch shape {
+        case .atoms(let indices): return indices.map { [$0] }
+        case .or(let parts): return parts.flatMap(expand)
+        case .and(let parts):
+            return parts.reduce([[]]) { partial, part in
+                let next = expand(part)
+                return partial.flatMap { prefix in next.map { prefix + $0 } }
+            }
+        }
     }
 
     // MARK: Filters
 
-    private mutating func bindFilter(_ filter: FilterSyntax) {
+    private mutating func bindFilter(_ filter: FilterSyntax) -> Shape? {
         switch filter {
         case .condition(let condition):
-            bindCondition(condition)
+            return bindCondition(condition)
         case .and(let parts, _):
-            for part in parts { bindFilter(part) }
+            let shapes = parts.map { bindFilter($0) }
+            return shapes.contains { $0 == nil } ? nil : .and(shapes.map { $0! })
         case .group(_, let inner, _):
-            bindFilter(inner)
-        case .or(let parts, let operators):
-            for op in operators {
-                assembler.report(.error(
-                    .orUnsupported, at: op.range,
-                    "'or' is not supported yet: the API combines filters with AND only",
-                    notes: [DiagnosticNote("run each alternative as its own query for now")]))
-            }
-            let outer = insideDisjunction
-            insideDisjunction = true
-            for part in parts { bindFilter(part) }
-            insideDisjunction = outer
+            return bindFilter(inner)
+        case .or(let parts, _):
+            let shapes = parts.map { bindFilter($0) }
+            return shapes.contains { $0 == nil } ? nil : .or(shapes.map { $0! })
         case .not(let op, var operand):
             assembler.report(.error(
                 .notUnsupported, at: op.range,
@@ -59,9 +184,11 @@ public struct Binder {
                 notes: [DiagnosticNote("the API matches exact values only")]))
             // One diagnostic for a chain such as `not not x`.
             while case .not(_, let inner) = operand { operand = inner }
-            bindFilter(operand)
+            _ = bindFilter(operand)
+            return nil
         case .missing:
             assembler.fail()
+            return nil
         }
     }
 
@@ -97,62 +224,68 @@ public struct Binder {
         return nil
     }
 
-    private mutating func bindCondition(_ condition: ConditionSyntax) {
+    private mutating func bindCondition(_ condition: ConditionSyntax) -> Shape? {
         let field = lookupField(condition.field)
         guard let op = condition.op else {
             assembler.fail()  // reported by the parser
-            return
+            return nil
         }
         let range = condition.range
         if case .missing = condition.value {
             assembler.fail()  // reported by the parser
-            return
+            return nil
         }
         if case .list(_, let items, _) = condition.value {
             guard op.keyword == .in else {
                 assembler.fail()  // the parser reported the missing 'in'
-                return
+                return nil
             }
-            assembler.report(.error(
-                .inListUnsupported, at: op.range.union(condition.value.range),
-                "'in (…)' lists are not supported yet: the API matches one value per filter",
-                notes: [DiagnosticNote("run one query per value for now")]))
-            if let field { for item in items { _ = value(of: item, for: field) } }
-            return
+            guard let field else { return nil }
+            // `field in (a, b)` is `field = a or field = b`: one alternative per value.
+            var indices: [Int] = []
+            for item in items {
+                if field.valueKind == .date {
+                    guard let date = dateValue(item) else { continue }
+                    indices.append(atom(.date(field, DateRange(start: date.first, end: date.last), range: item.range)))
+                } else {
+                    guard let value = value(of: item, for: field) else { continue }
+                    indices.append(atom(.equal(field, value, range: item.range, display: text(item))))
+                }
+            }
+            return indices.count == items.count && !items.isEmpty ? .atoms(indices) : nil
         }
         guard let field else {
             if case .single(let token) = condition.value, token.kind == .string { _ = stringValue(token) }
-            return
+            return nil
         }
         if op.kind == .notEqual {
             assembler.report(.error(.notEqualUnsupported, at: op.range,
                                     "the API matches exact values only: '!=' is not supported",
                                     notes: [DiagnosticNote("use '=' with the value you want")]))
-            return
+            return nil
         }
         if field.valueKind == .date {
-            bindDateCondition(field, op: op, value: condition.value, range: range)
-            return
+            guard let dates = bindDateCondition(field, op: op, value: condition.value) else { return nil }
+            return .atoms([atom(.date(field, dates, range: range))])
         }
         guard op.kind == .equal else {
             let what = op.keyword == .in ? "'in [ .. ]'" : "'\(text(op))'"
             assembler.report(.error(.operatorNotForField, at: op.range,
                                     "\(what) applies to date fields only; '\(field.name)' takes '='",
                                     fixIts: [FixIt(range: op.range, replacement: "=")]))
-            return
+            return nil
         }
         guard case .single(let token) = condition.value else {
             assembler.fail()
-            return
+            return nil
         }
-        guard let value = value(of: token, for: field) else { return }
-        func display() -> String {
-            switch value {
-            case .id(let id): String(id)
-            case .text(let text): StringLiteral.literal(text)
-            }
+        guard let value = value(of: token, for: field) else { return nil }
+        let display: String
+        switch value {
+        case .id(let id): display = String(id)
+        case .text(let text): display = StringLiteral.literal(text)
         }
-        if !insideDisjunction { assembler.set(field, value, at: range, display: display()) }
+        return .atoms([atom(.equal(field, value, range: range, display: display))])
     }
 
     /// The value of a string token, or nil after reporting its bad escapes.
@@ -229,45 +362,40 @@ public struct Binder {
 
     // MARK: Dates
 
-    private mutating func bindDateCondition(_ field: Filter, op: Token, value: ValueSyntax, range: SourceRange) {
+    private mutating func bindDateCondition(_ field: Filter, op: Token, value: ValueSyntax) -> DateRange? {
         if op.keyword == .in {
             guard case .dateRange(_, let lower, _, let upper, let close) = value else {
                 assembler.fail()
-                return
+                return nil
             }
             if lower == nil && upper == nil {
                 assembler.report(.error(.emptyDateRange, at: value.range,
                                         "a date range needs at least one bound, as in [2024-01-01 ..]"))
-                return
+                return nil
             }
             let start = lower.flatMap { dateValue($0) }
             let end = upper.flatMap { dateValue($0) }
             guard (lower == nil || start != nil), (upper == nil || end != nil), close != nil else {
                 assembler.fail()
-                return
+                return nil
             }
-            if !insideDisjunction {
-                assembler.constrain(field, to: DateRange(start: start?.first, end: end?.last), at: range)
-            }
-            return
+            return DateRange(start: start?.first, end: end?.last)
         }
         guard case .single(let token) = value else {
             assembler.fail()
-            return
+            return nil
         }
-        guard let date = dateValue(token) else { return }
-        let bounds: DateRange
+        guard let date = dateValue(token) else { return nil }
         switch op.kind {
-        case .equal: bounds = DateRange(start: date.first, end: date.last)
-        case .greaterEqual: bounds = DateRange(start: date.first, end: nil)
-        case .greater: bounds = DateRange(start: date.last + 1, end: nil)
-        case .lessEqual: bounds = DateRange(start: nil, end: date.last)
-        case .less: bounds = DateRange(start: nil, end: date.first - 1)
+        case .equal: return DateRange(start: date.first, end: date.last)
+        case .greaterEqual: return DateRange(start: date.first, end: nil)
+        case .greater: return DateRange(start: date.last + 1, end: nil)
+        case .lessEqual: return DateRange(start: nil, end: date.last)
+        case .less: return DateRange(start: nil, end: date.first - 1)
         default:
             assembler.fail()
-            return
+            return nil
         }
-        if !insideDisjunction { assembler.constrain(field, to: bounds, at: range) }
     }
 
     /// Evaluates a date token, or reports why it is not a date.

@@ -25,7 +25,9 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case unknownField = "V001"
     case notEqualUnsupported = "V002"
     case notUnsupported = "V003"
+    /// Retired: `or` is planned into several requests now.
     case orUnsupported = "V004"
+    /// Retired: `in (…)` is planned into several requests now.
     case inListUnsupported = "V005"
     case wildcardUnsupported = "V006"
     case typeAlone = "V007"
@@ -50,6 +52,12 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case duplicateModifier = "V024"
     case showAllWithNames = "V025"
     case unknownSortOrder = "V026"
+
+    // The planner: `or` and `in (…)` as several requests
+    case alternativeNeverMatches = "V030"
+    case tooManyRequests = "V031"
+    case duplicateAlternative = "V032"
+    case noAlternativeMatches = "V033"
 
     // Request decoding (`from-url`, the emulator)
     case unknownParameter = "U001"

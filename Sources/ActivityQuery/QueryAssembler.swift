@@ -18,6 +18,11 @@ struct QueryAssembler {
     }
     private var windowOrigin: SourceRange?
     private(set) var failed = false
+    /// Assembling one alternative of a plan: a field given two values, or an empty date range,
+    /// means this alternative can never match (the planner leaves it out), not an error.
+    var planning = false
+    /// Why (and where) the alternative being planned can never match.
+    private(set) var impossibility: (range: SourceRange, reason: String)?
 
     mutating func report(_ diagnostic: Diagnostic) {
         if diagnostic.severity == .error { failed = true }
@@ -29,6 +34,12 @@ struct QueryAssembler {
 
     mutating func set(_ filter: Filter, _ value: Value, at range: SourceRange, display: @autoclosure () -> String) {
         if let existing = current(filter) {
+            if planning {
+                if existing != value, impossibility == nil {
+                    impossibility = (range, "'\(filter.name)' would need two values at once")
+                }
+                return
+            }
             let first = origin(of: filter)
             if existing == value {
                 report(.warning(.duplicateFilter, at: range, "'\(filter.name)' is already set to \(display())",
@@ -128,6 +139,15 @@ struct QueryAssembler {
 
     /// Applies the whole-query rules and returns the query, or nil when it has errors.
     mutating func finish(queryRange: SourceRange) -> ActivityQuery? {
+        if planning, impossibility == nil {
+            for filter in [Filter.createdDate, .lastModifiedDate] {
+                let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate
+                if let range, range.isEmpty, let place = dateOrigins.first(where: { $0.filter == filter }) {
+                    impossibility = (place.range, "the conditions on '\(filter.name)' leave no date")
+                }
+            }
+        }
+        if impossibility != nil { return nil }
         if query.createdDate?.isEmpty == true || query.lastModifiedDate?.isEmpty == true {
             for filter in [Filter.createdDate, .lastModifiedDate] {
                 let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate

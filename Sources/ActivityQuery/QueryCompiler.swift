@@ -3,40 +3,45 @@
 public struct CompiledQuery: Sendable {
     public var syntax: QuerySyntax
     public var diagnostics: [Diagnostic]
-    public var query: ActivityQuery?
+    /// What the query runs as, when it has no errors: one API request or several.
+    public var plan: QueryPlan?
     /// Whether the text parsed without lexical or syntax errors (so it can be formatted).
     public var isWellFormed: Bool
 
     public var range: SourceRange { syntax.range }
-    public var requests: [SearchRequest] { query.map { [SearchRequest($0)] } ?? [] }
+    /// The API query, when the plan is a single request.
+    public var query: ActivityQuery? { plan?.single }
+    public var requests: [SearchRequest] { plan?.requests ?? [] }
 }
 
 /// The pipeline from text to checked queries: lexer, parser, binder and the API's rules.
 public enum QueryCompiler {
-    public static func compile(_ source: SourceText, context: DateContext) -> [CompiledQuery] {
+    public static func compile(_ source: SourceText, context: DateContext, options: PlanOptions = PlanOptions()) -> [CompiledQuery] {
         var result: [CompiledQuery] = []
-        compile(source, context: context) { result.append($0) }
+        compile(source, context: context, options: options) { result.append($0) }
         return result
     }
 
-    public static func compile(_ text: String, context: DateContext) -> [CompiledQuery] {
-        compile(SourceText(text), context: context)
+    public static func compile(_ text: String, context: DateContext, options: PlanOptions = PlanOptions()) -> [CompiledQuery] {
+        compile(SourceText(text), context: context, options: options)
     }
 
     /// Compiles the queries of a script one at a time, in order: memory does not grow with the
     /// number of queries unless `body` keeps them.
-    public static func compile(_ source: SourceText, context: DateContext, _ body: (CompiledQuery) -> Void) {
+    public static func compile(_ source: SourceText, context: DateContext, options: PlanOptions = PlanOptions(),
+                               _ body: (CompiledQuery) -> Void) {
         ScriptParser.parse(source) { parsed in
-            body(compile(parsed, source: source, context: context))
+            body(compile(parsed, source: source, context: context, options: options))
         }
     }
 
-    public static func compile(_ parsed: ParsedQuery, source: SourceText, context: DateContext) -> CompiledQuery {
+    public static func compile(_ parsed: ParsedQuery, source: SourceText, context: DateContext,
+                               options: PlanOptions = PlanOptions()) -> CompiledQuery {
         let wellFormed = !parsed.diagnostics.hasErrors
         guard !parsed.syntax.tokens.isEmpty else {
-            return CompiledQuery(syntax: parsed.syntax, diagnostics: parsed.diagnostics, query: nil, isWellFormed: wellFormed)
+            return CompiledQuery(syntax: parsed.syntax, diagnostics: parsed.diagnostics, plan: nil, isWellFormed: wellFormed)
         }
-        let (query, bound) = Binder.bind(parsed.syntax, source: source.bytes, context: context)
+        let (plan, bound) = Binder.bind(parsed.syntax, source: source.bytes, context: context, options: options)
         var diagnostics = parsed.diagnostics
         if !bound.isEmpty {
             diagnostics += bound
@@ -44,6 +49,6 @@ public enum QueryCompiler {
         }
         return CompiledQuery(
             syntax: parsed.syntax, diagnostics: diagnostics,
-            query: diagnostics.hasErrors ? nil : query, isWellFormed: wellFormed)
+            plan: diagnostics.hasErrors ? nil : plan, isWellFormed: wellFormed)
     }
 }

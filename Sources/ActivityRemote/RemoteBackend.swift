@@ -26,6 +26,8 @@ public struct RemoteConfiguration: Sendable {
     /// (Connecting is retried by AsyncHTTPClient until `connectTimeout`.)
     public var retries = 2
     public var retryDelay: Double = 0.25
+    /// Requests of one plan (`or`, `in (…)`) in flight at once.
+    public var maxConcurrentRequests = 8
 
     public init(baseURL: String, user: String) {
         var base = baseURL
@@ -46,8 +48,11 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     private let client: HTTPClient
     private let password: () throws -> String
     private let sessionChanged: (String?) -> Void
-    /// The current session; nil until the first login (or given by the caller).
-    public private(set) var session: String?
+    /// The current session; nil until the first login (or given by the caller). Requests of a
+    /// plan run on several threads: the session is read under a lock, and logins one at a time.
+    public var session: String? { sessionState.withLock { $0 } }
+    private let sessionState: Mutex<String?>
+    private let loginLock = NSLock()
     /// Called after each page of an `--all` result: activities so far, total.
     public var progress: ((Int, Int) -> Void)?
     private let interrupted = Atomic<Bool>(false)
@@ -67,7 +72,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             throw RemoteError(.failed, "'\(configuration.baseURL)' is not an http or https URL such as https://host/system")
         }
         self.configuration = configuration
-        self.session = session
+        self.sessionState = Mutex(session)
         self.password = password
         self.sessionChanged = sessionChanged
         let timeout = HTTPClient.Configuration.Timeout(
@@ -96,6 +101,12 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     /// theirs are in use.
     @discardableResult
     public func login(force: Bool = false) throws -> String {
+        loginLock.lock()
+        defer { loginLock.unlock() }
+        return try loginHoldingLock(force: force)
+    }
+
+    private func loginHoldingLock(force: Bool) throws -> String {
         let secret = try password()
         var request = try HTTPClient.Request(url: url(Self.loginPath + (force ? "?forceLogin=yes" : "")), method: .POST)
         switch configuration.wire {
@@ -121,7 +132,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         guard let session = response.headers.first(name: "X-egain-session"), !session.isEmpty else {
             throw RemoteError(.authentication, "login to \(configuration.baseURL) answered \(response.status.code) without an X-egain-session header")
         }
-        self.session = session
+        sessionState.withLock { $0 = session }
         sessionChanged(session)
         return session
     }
@@ -137,14 +148,19 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             let problem = ErrorBody(response)
             throw RemoteError(.failed, "logout failed: \(problem.message ?? "HTTP \(response.status.code)")", code: problem.code)
         }
-        self.session = nil
+        sessionState.withLock { $0 = nil }
         sessionChanged(nil)
     }
 
     // MARK: Searching
 
-    public func search(_ query: ActivityQuery, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+    public func search(_ plan: QueryPlan, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         interrupted.store(false, ordering: .relaxed)
+        if let query = plan.single { return try search(single: query, all: all, body) }
+        return try searchMerged(plan, all: all, body)
+    }
+
+    private func search(single query: ActivityQuery, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         guard all else {
             let page = try fetch(query)
             for row in page.rows { try body(row) }
@@ -181,6 +197,116 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     struct Page {
         var rows: [ResultRow]
         var total: Int
+        /// `created` and `lastModified` of each row (UTC ms), for merging sorted results.
+        var dates: [(created: Int64?, lastModified: Int64?)] = []
+    }
+
+    // MARK: Plans of several requests
+
+    /// The alternatives run concurrently (at most `maxConcurrentRequests` at once), each as far as
+    /// the merged window needs; the rows are merged by activity ID, sorted as the API sorts (ties
+    /// by ID ascending), and windowed. The count is the size of the union: the sum of the counts
+    /// when the alternatives exclude each other, else counted from every row of every alternative.
+    private func searchMerged(_ plan: QueryPlan, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        let need = all ? nil : plan.neededPerAlternative
+        let fetched = try Self.concurrently(plan.alternatives, limit: configuration.maxConcurrentRequests) { query in
+            try self.collect(query, upTo: need)
+        }
+        var seen = Set<Int64>()
+        var merged: [MergeItem] = []
+        for result in fetched {
+            for (index, row) in result.rows.enumerated() where seen.insert(row.id).inserted {
+                merged.append(MergeItem(row: row, dates: result.dates[index]))
+            }
+        }
+        let order = MergeOrder(field: plan.sort?.field, descending: plan.sort?.direction == .desc)
+        merged.sort(by: order.precedes)
+        let total = plan.isDisjoint ? fetched.reduce(0) { $0 + $1.total } : merged.count
+        let window = all ? nil : (plan.window ?? .page(number: 1, size: nil))
+        var slice = merged[...]
+        if let window {
+            let (offset, limit) = window.offsetAndLimit
+            slice = merged.dropFirst(offset).prefix(limit)
+        }
+        for item in slice { try body(item.row) }
+        return SearchSummary(total: total, returned: slice.count, window: window,
+                             requests: fetched.reduce(0) { $0 + $1.requests })
+    }
+
+    struct Collected {
+        var rows: [ResultRow] = []
+        var dates: [(created: Int64?, lastModified: Int64?)] = []
+        var total = 0
+        var requests = 0
+    }
+
+    /// The first `need` activities of one alternative (all of them for nil), page by page.
+    private func collect(_ query: ActivityQuery, upTo need: Int?) throws -> Collected {
+        var collected = Collected()
+        let size = min(Self.largestPage, need ?? Self.largestPage)
+        var paged = query
+        var number = 1
+        while true {
+            if interrupted.load(ordering: .relaxed) { throw RemoteError(.failed, "cancelled") }
+            paged.window = .page(number: number, size: size)
+            let page = try fetch(paged)
+            collected.requests += 1
+            if number == 1 { collected.total = page.total }
+            collected.rows += page.rows
+            collected.dates += page.dates
+            if page.rows.count < size || collected.rows.count >= min(collected.total, need ?? .max) { break }
+            number += 1
+        }
+        return collected
+    }
+
+    struct MergeItem {
+        var row: ResultRow
+        var dates: (created: Int64?, lastModified: Int64?)
+    }
+
+    /// The API's order: the sort field (missing dates first, as SQLite orders NULL), ties and
+    /// the default by ID ascending.
+    struct MergeOrder {
+        var field: SortField?
+        var descending: Bool
+
+        init(field: SortField?, descending: Bool) {
+            self.field = field
+            self.descending = descending
+        }
+
+        func precedes(_ lhs: MergeItem, _ rhs: MergeItem) -> Bool {
+            let keys: (Int64?, Int64?)
+            switch field {
+            case nil, .id?: return descending ? lhs.row.id > rhs.row.id : lhs.row.id < rhs.row.id
+            case .createdDate?: keys = (lhs.dates.created, rhs.dates.created)
+            case .lastModifiedDate?: keys = (lhs.dates.lastModified, rhs.dates.lastModified)
+            }
+            if keys.0 == keys.1 { return lhs.row.id < rhs.row.id }
+            func less(_ a: Int64?, _ b: Int64?) -> Bool {
+                guard let b else { return false }
+                guard let a else { return true }
+                return a < b
+            }
+            return descending ? less(keys.1, keys.0) : less(keys.0, keys.1)
+        }
+    }
+
+    /// Runs `work` on each item with at most `limit` at once (on threads of their own: the work
+    /// blocks on the network), in the items' order; the first error is thrown.
+    static func concurrently<Item, Result>(_ items: [Item], limit: Int, _ work: @escaping (Item) throws -> Result) throws -> [Result] {
+        let board = WorkBoard(items: items, work: work)
+        let group = DispatchGroup()
+        for _ in 0..<min(max(1, limit), items.count) {
+            group.enter()
+            Thread.detachNewThread {
+                board.drain()
+                group.leave()
+            }
+        }
+        group.wait()
+        return try board.results.map { try $0!.get() }
     }
 
     /// One request of a search, logged in as needed.
@@ -210,17 +336,27 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     /// Runs a request with the current session; on `401-101` logs in once more and retries.
     private func authenticated(_ make: (String) throws -> HTTPClient.Request) throws -> HTTPClient.Response {
-        var loggedIn = false
-        if session == nil {
-            try login()
-            loggedIn = true
-        }
-        let response = try execute(try make(session!))
-        guard response.status == .unauthorized, !loggedIn, ErrorBody(response).code ?? "401-101" == "401-101" else {
+        let (session, fresh) = try currentSessionOrLogin()
+        let response = try execute(try make(session))
+        guard response.status == .unauthorized, !fresh, ErrorBody(response).code ?? "401-101" == "401-101" else {
             return response
         }
-        try login()
-        return try execute(try make(session!))
+        return try execute(try make(try renew(replacing: session)))
+    }
+
+    private func currentSessionOrLogin() throws -> (session: String, fresh: Bool) {
+        loginLock.lock()
+        defer { loginLock.unlock() }
+        if let session { return (session, false) }
+        return (try loginHoldingLock(force: false), true)
+    }
+
+    /// A new session after `stale` was refused, unless another request already made one.
+    private func renew(replacing stale: String) throws -> String {
+        loginLock.lock()
+        defer { loginLock.unlock() }
+        if let session, session != stale { return session }
+        return try loginHoldingLock(force: false)
     }
 
     // MARK: HTTP
@@ -332,5 +468,33 @@ struct ErrorBody {
         let fields = SimpleXML.texts(of: ["code", "developerMessage"], in: bytes)
         code = fields["code"]
         message = fields["developerMessage"]
+    }
+}
+
+/// The shared state of `RemoteBackend.concurrently`: workers take the next item under a lock.
+private final class WorkBoard<Item, Result>: @unchecked Sendable {
+    private let lock = NSLock()
+    private let items: [Item]
+    private let work: (Item) throws -> Result
+    private var next = 0
+    private(set) var results: [Swift.Result<Result, Error>?]
+
+    init(items: [Item], work: @escaping (Item) throws -> Result) {
+        self.items = items
+        self.work = work
+        results = Array(repeating: nil, count: items.count)
+    }
+
+    func drain() {
+        while true {
+            let index: Int? = lock.withLock {
+                guard next < items.count else { return nil }
+                defer { next += 1 }
+                return next
+            }
+            guard let index else { return }
+            let outcome = Swift.Result { try work(items[index]) }
+            lock.withLock { results[index] = outcome }
+        }
     }
 }

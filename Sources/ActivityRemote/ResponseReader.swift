@@ -39,6 +39,7 @@ enum ResponseReader {
         case let other?: throw RemoteError(.failed, "the answer's 'activity' is \(other.kindName), not a list of activities")
         }
         var rows: [ResultRow] = []
+        var dates: [(created: Int64?, lastModified: Int64?)] = []
         rows.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             guard case .object(let resource) = item else {
@@ -47,6 +48,7 @@ enum ResponseReader {
             do {
                 let activity = try Activity(resource: resource)
                 rows.append(ResultRow(id: activity.id, json: JSONWriter.string(.object(resource))))
+                dates.append((activity.created, activity.lastModified))
             } catch {
                 throw RemoteError(.failed, "activity[\(index)] of the answer: \(error)")
             }
@@ -63,20 +65,22 @@ enum ResponseReader {
                 throw RemoteError(.failed, "the answer's paginationInfo.count is \(count.kindName), not a number")
             }
         }
-        return RemoteBackend.Page(rows: rows, total: max(total, rows.count))
+        return RemoteBackend.Page(rows: rows, total: max(total, rows.count), dates: dates)
     }
 
     static func xml(_ bytes: [UInt8]) throws -> RemoteBackend.Page {
         var rows: [ResultRow] = []
+        var dates: [(created: Int64?, lastModified: Int64?)] = []
         let count: Int?
         do {
             count = try ActivityXML.readResponse(data: Data(bytes), file: "the server's answer") { activity, _ in
                 rows.append(ResultRow(id: activity.id, json: JSONWriter.string(.object(activity.resource))))
+                dates.append((activity.created, activity.lastModified))
             }
         } catch let error as ImportError {
             throw RemoteError(.failed, "\(error.location): \(error.message)")
         }
-        return RemoteBackend.Page(rows: rows, total: max(count ?? rows.count, rows.count))
+        return RemoteBackend.Page(rows: rows, total: max(count ?? rows.count, rows.count), dates: dates)
     }
 }
 

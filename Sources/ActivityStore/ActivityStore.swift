@@ -205,15 +205,17 @@ public final class ActivityStore: ActivityBackend, Sendable {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") ?? 0 }
     }
 
-    /// Runs a query and hands each activity of the requested window (or, with `all`, of the whole
-    /// result) to `body` in order, reading rows as they come.
-    public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
-        let sql = SQLQuery(query)
+    /// Runs a plan — one query, or the union of several — and hands each activity of the
+    /// requested window (or, with `all`, of the whole result) to `body` in order, reading rows as
+    /// they come. Several alternatives are one SQL query (their conditions ORed), so the union,
+    /// its order and its count come from SQLite directly.
+    public func search(_ plan: QueryPlan, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        let sql = SQLQuery(plan)
         return try queue.read { db in
-            let total = try count(sql, filter: query, db)
-            var text = "SELECT id, \(query.attributes == nil ? "summary" : "resource") FROM activity" + sql.whereClause + sql.orderBy
+            let total = try count(sql, plan: plan, db)
+            var text = "SELECT id, \(plan.attributes == nil ? "summary" : "resource") FROM activity" + sql.whereClause + sql.orderBy
             var arguments = sql.arguments
-            let window = all ? nil : (query.window ?? .page(number: 1, size: nil))
+            let window = all ? nil : (plan.window ?? .page(number: 1, size: nil))
             if let window {
                 let (offset, limit) = window.offsetAndLimit
                 text += " LIMIT ? OFFSET ?"
@@ -224,7 +226,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
             while let row = try rows.next() {
                 let id: Int64 = row[0]
                 var json: String = row[1]
-                if let attributes = query.attributes, case .named = attributes {
+                if let attributes = plan.attributes, case .named = attributes {
                     let resource = try JSONParser.parse(Array(json.utf8))
                     json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
                 }
@@ -235,14 +237,20 @@ public final class ActivityStore: ActivityBackend, Sendable {
         }
     }
 
-    /// All matches of the query's filters; cached statements, so that the same shape of query is
+    public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        try search(QueryPlan(query), all: all, body)
+    }
+
+    /// All matches of the plan's filters; cached statements, so that the same shape of query is
     /// parsed and planned once per connection.
-    private func count(_ sql: SQLQuery, filter query: ActivityQuery, _ db: Database) throws -> Int {
-        var filters = query
-        filters.window = nil
-        filters.sort = nil
-        filters.attributes = nil
-        let key = SearchRequest(filters).queryString
+    private func count(_ sql: SQLQuery, plan: QueryPlan, _ db: Database) throws -> Int {
+        let key = plan.alternatives.map { query in
+            var filters = query
+            filters.window = nil
+            filters.sort = nil
+            filters.attributes = nil
+            return SearchRequest(filters).queryString
+        }.joined(separator: " OR ")
         let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
         if let known = counts.withLock({ $0.version == version ? $0.byFilter[key] : nil }) { return known }
         let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM activity" + sql.whereClause),
@@ -304,7 +312,33 @@ struct SQLQuery {
         }
     }
 
-    init(_ query: ActivityQuery) {
+    init(_ plan: QueryPlan) {
+        var alternatives: [String] = []
+        for query in plan.alternatives {
+            let clauses = Self.conditions(query, arguments: &arguments)
+            alternatives.append(clauses.joined(separator: " AND "))
+        }
+        let query = plan.alternatives[0]
+        if alternatives.count == 1 {
+            if !alternatives[0].isEmpty { whereClause = " WHERE " + alternatives[0] }
+        } else {
+            whereClause = " WHERE (" + alternatives.joined(separator: ") OR (") + ")"
+        }
+        // Default order is activity ID ascending; ties in a sort break by ID ascending.
+        switch query.sort {
+        case nil: orderBy = " ORDER BY id"
+        case let sort?:
+            let direction = sort.direction == .desc ? "DESC" : "ASC"
+            switch sort.field {
+            case .id: orderBy = " ORDER BY id \(direction)"
+            case .createdDate: orderBy = " ORDER BY created \(direction), id"
+            case .lastModifiedDate: orderBy = " ORDER BY last_modified \(direction), id"
+            }
+        }
+    }
+
+    /// The conditions of one API query, its values appended to `arguments`.
+    static func conditions(_ query: ActivityQuery, arguments: inout StatementArguments) -> [String] {
         var clauses: [String] = []
         func equal(_ column: String, _ value: (any DatabaseValueConvertible)?) {
             guard let value else { return }
@@ -337,17 +371,6 @@ struct SQLQuery {
         }
         equal("assigned_user_name", query.assignedUserName)
         equal("type", query.type)
-        if !clauses.isEmpty { whereClause = " WHERE " + clauses.joined(separator: " AND ") }
-        // Default order is activity ID ascending; ties in a sort break by ID ascending.
-        switch query.sort {
-        case nil: orderBy = " ORDER BY id"
-        case let sort?:
-            let direction = sort.direction == .desc ? "DESC" : "ASC"
-            switch sort.field {
-            case .id: orderBy = " ORDER BY id \(direction)"
-            case .createdDate: orderBy = " ORDER BY created \(direction), id"
-            case .lastModifiedDate: orderBy = " ORDER BY last_modified \(direction), id"
-            }
-        }
+        return clauses
     }
 }

@@ -363,8 +363,10 @@ public final class LanguageServer {
                 text += "**\(field.spelling)** — \(field.summary)\n\nValue: \(type)\n\n"
             }
             let compiled = QueryCompiler.compile(parsed, source: source, context: context)
-            if let query = compiled.query {
-                text += "```http\nGET \(SearchRequest(query).pathAndQuery)\n```"
+            let requests = compiled.requests
+            if !requests.isEmpty {
+                if requests.count > 1 { text += "\(requests.count) requests, merged by activity ID:\n\n" }
+                text += "```http\n" + requests.map { "GET \($0.pathAndQuery)" }.joined(separator: "\n") + "\n```"
             } else if let first = compiled.diagnostics.first(where: { $0.severity == .error }) {
                 text += "No request: \(first.message)"
             }

@@ -20,9 +20,9 @@ struct ExplainCommand: ParsableCommand {
         var failed = false
         var blocks: [String] = []
         for source in try inputs.sources() {
-            for compiled in QueryCompiler.compile(source, context: context) {
+            for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
                 if printer.report(compiled.diagnostics, in: source) { failed = true }
-                guard compiled.query != nil else { continue }
+                guard compiled.plan != nil else { continue }
                 switch format {
                 case .text:
                     blocks.append(compiled.requests.map { Self.text($0, accept: accept) }.joined(separator: "\n\n"))

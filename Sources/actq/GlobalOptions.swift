@@ -53,6 +53,9 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds to wait for the remote server to answer (default 30).", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp("The most API requests one query with 'or' or 'in (…)' may become.", valueName: "n"))
+    var maxRequests: Int = 32
+
     @Flag(help: "Return every page of a result.")
     var all = false
 
@@ -60,8 +63,10 @@ struct GlobalOptions: ParsableArguments {
     var failEmpty = false
 
     /// Options that take a value, as typed on the command line.
-    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile", "--wire", "--timeout"]
+    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile", "--wire", "--timeout", "--max-requests"]
     static let flags: Set<String> = ["--all", "--fail-empty", "--insecure"]
+
+    var planOptions: PlanOptions { PlanOptions(maxRequests: maxRequests) }
 
     func timeZone() throws -> TimeZone {
         guard let tz else { return .current }

@@ -21,7 +21,7 @@ final class REPL {
     var settings = Settings()
     let editor: LineEditor
     private var backend: (any ActivityBackend)?
-    private var lastQuery: ActivityQuery?
+    private var lastPlan: QueryPlan?
     private var lastText: String?
     private var interruptSource: DispatchSourceSignal?
     private let cancelled = CancelFlag()
@@ -138,17 +138,17 @@ final class REPL {
     func execute(_ text: String) {
         let source = SourceText(name: "<input>", text)
         let renderer = DiagnosticRenderer(useColor: settings.color)
-        for compiled in QueryCompiler.compile(source, context: context) {
+        for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
             if !compiled.diagnostics.isEmpty { Output.error(renderer.render(compiled.diagnostics, in: source)) }
-            guard var query = compiled.query else { continue }
-            if query.window == nil, let size = settings.pageSize { query.window = .page(number: 1, size: size) }
-            lastQuery = query
+            guard var plan = compiled.plan else { continue }
+            if plan.window == nil, let size = settings.pageSize { plan = plan.with(window: .page(number: 1, size: size)) }
+            lastPlan = plan
             lastText = source.text(compiled.range)
-            runQuery(query)
+            runQuery(plan)
         }
     }
 
-    func runQuery(_ query: ActivityQuery) {
+    func runQuery(_ plan: QueryPlan) {
         let backend: any ActivityBackend
         do { backend = try openBackend() } catch {
             Output.error("actq: \(error)\n")
@@ -162,7 +162,7 @@ final class REPL {
         printer.isCancelled = { flag.isSet }
         let started = DispatchTime.now()
         do {
-            let info = try printer.print(query, all: global.all, backend: backend)
+            let info = try printer.print(plan, all: global.all, backend: backend)
             show(output.take())
             // The summary line: count and page, and the time unless timing is off.
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
@@ -285,15 +285,23 @@ final class REPL {
 
     func explain(_ argument: String) {
         if argument.isEmpty {
-            guard let lastQuery else { return Output.error("no query yet\n") }
-            Output.write(ExplainCommand.text(SearchRequest(lastQuery), accept: ExplainCommand.accept(global.wire)) + "\n")
+            guard let lastPlan else { return Output.error("no query yet\n") }
+            Output.write(explained(lastPlan.requests))
             return
         }
         let source = SourceText(name: "<input>", argument)
-        for compiled in QueryCompiler.compile(source, context: context) {
+        for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
             Output.error(DiagnosticRenderer(useColor: settings.color).render(compiled.diagnostics, in: source))
-            if let query = compiled.query { Output.write(ExplainCommand.text(SearchRequest(query), accept: ExplainCommand.accept(global.wire)) + "\n") }
+            Output.write(explained(compiled.requests))
         }
+    }
+
+    /// The requests of a plan as `explain` shows them; several are counted first.
+    private func explained(_ requests: [SearchRequest]) -> String {
+        guard !requests.isEmpty else { return "" }
+        let accept = ExplainCommand.accept(global.wire)
+        let blocks = requests.map { ExplainCommand.text($0, accept: accept) }.joined(separator: "\n\n") + "\n"
+        return requests.count > 1 ? "# \(requests.count) requests, merged by activity ID\n" + blocks : blocks
     }
 
     /// Applies `NAME VALUE`; returns a problem to report, or nil.
@@ -338,21 +346,22 @@ final class REPL {
     }
 
     func page(forward: Bool) {
-        guard var query = lastQuery else { return Output.error("no query yet\n") }
-        switch query.window {
+        guard let plan = lastPlan else { return Output.error("no query yet\n") }
+        let next: ResultWindow
+        switch plan.window {
         case .range(let start, let size)?:
             let step = size ?? ResultWindow.defaultSize
             if !forward, start <= 1 { return Output.error("already at the first result\n") }
-            query.window = .range(start: max(1, start + (forward ? step : -step)), size: size)
+            next = .range(start: max(1, start + (forward ? step : -step)), size: size)
         case .page(let number, let size)?:
             if !forward, number <= 1 { return Output.error("already at the first page\n") }
-            query.window = .page(number: number + (forward ? 1 : -1), size: size)
+            next = .page(number: number + (forward ? 1 : -1), size: size)
         case nil:
             if !forward { return Output.error("already at the first page\n") }
-            query.window = .page(number: 2, size: nil)
+            next = .page(number: 2, size: nil)
         }
-        lastQuery = query
-        runQuery(query)
+        lastPlan = plan.with(window: next)
+        runQuery(plan.with(window: next))
     }
 
     // MARK: Saved queries

@@ -102,7 +102,7 @@ struct QueryRunner {
         var worst = Exit.success
         var empty = false
         for source in sources {
-            for compiled in QueryCompiler.compile(source, context: context) {
+            for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
                 if worst != Exit.success, script.bail { break }
                 if script.echo, !compiled.syntax.tokens.isEmpty {
                     output.write(source.text(compiled.range).replacingOccurrences(of: "\n", with: " ") + "\n")
@@ -111,13 +111,13 @@ struct QueryRunner {
                     worst = max(worst, Exit.queryErrors)
                     continue
                 }
-                guard let query = compiled.query else { continue }
+                guard let plan = compiled.plan else { continue }
                 if backend == nil { backend = try Backends.open(global) }
                 let started = DispatchTime.now()
                 let info: ResultInfo
                 do {
                     info = try ResultPrinter(format: format, context: context, output: output)
-                        .print(query, all: global.all, backend: backend!)
+                        .print(plan, all: global.all, backend: backend!)
                 } catch let failure as CommandFailure {
                     throw failure
                 } catch let error as RemoteError {
@@ -158,6 +158,7 @@ struct QueryRunner {
         case nil:
             break
         }
+        if info.requests > 1 { text += ", \(info.requests) requests" }
         return text + String(format: ", %.1f ms", elapsed)
     }
 
@@ -194,7 +195,7 @@ struct ResultPrinter {
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
     }
 
-    func print(_ query: ActivityQuery, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
+    func print(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
         var writer: any ResultWriter
         switch format {
         case .json: writer = JSONResultWriter()
@@ -202,18 +203,18 @@ struct ResultPrinter {
         case .csv: writer = CSVResultWriter()
         case .xml: writer = XMLResultWriter()
         case .vertical: writer = VerticalResultWriter(context: context)
-        case .table: return try table(query, all: all, backend: backend)
+        case .table: return try table(plan, all: all, backend: backend)
         }
         output.write(writer.begin())
         var printed = 0
         let summary = try reportingIncomplete(printed: { printed }) {
-            try backend.search(query, all: all) { row in
+            try backend.search(plan, all: all) { row in
                 if isCancelled() { throw Cancelled() }
                 output.write(try writer.row(json: row.json))
                 printed += 1
             }
         }
-        let info = ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
+        let info = ResultInfo(count: summary.total, returned: summary.returned, window: summary.window, requests: summary.requests)
         output.write(writer.end(info))
         return info
     }
@@ -234,7 +235,7 @@ struct ResultPrinter {
         }
     }
 
-    private func table(_ query: ActivityQuery, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
+    private func table(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
         var rows: [[String]] = []
         var number = 0
         func flush() {
@@ -252,7 +253,7 @@ struct ResultPrinter {
         }
         var printed = 0
         let summary = try reportingIncomplete(printed: { printed }) {
-            try backend.search(query, all: all) { row in
+            try backend.search(plan, all: all) { row in
                 if isCancelled() { throw Cancelled() }
                 guard case .object(let resource) = try JSONParser.parse(Array(row.json.utf8)) else { return }
                 rows.append(ActivityColumns.tableValues(resource, context: context))
@@ -263,6 +264,6 @@ struct ResultPrinter {
             }
         }
         flush()
-        return ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)
+        return ResultInfo(count: summary.total, returned: summary.returned, window: summary.window, requests: summary.requests)
     }
 }

@@ -47,7 +47,7 @@ import Testing
                     for fixIt in diagnostic.fixIts { #expect(fixIt.range.end <= bytes.count) }
                 }
                 // A query is either usable or explained by at least one error.
-                if query.query == nil, !query.syntax.tokens.isEmpty {
+                if query.plan == nil, !query.syntax.tokens.isEmpty {
                     #expect(query.diagnostics.hasErrors, "\(String(decoding: bytes, as: UTF8.self))")
                 }
                 // Rendering never fails either.

@@ -28,7 +28,7 @@ import Testing
             #expect(decoded == query.query)
             let text = CanonicalPrinter.print(decoded!)
             #expect(format(text) == text + "\n", "from-url output is in canonical form")
-            #expect(queries(text, item.context) == [query.query])
+            #expect(queries(text, item.context) == [query.plan])
         }
     }
 
@@ -52,7 +52,7 @@ import Testing
         return CanonicalPrinter.format(source, queries: ScriptParser.parse(source))
     }
 
-    func queries(_ text: String, _ context: DateContext) -> [ActivityQuery?] {
-        QueryCompiler.compile(text, context: context).map(\.query)
+    func queries(_ text: String, _ context: DateContext) -> [QueryPlan?] {
+        QueryCompiler.compile(text, context: context).map(\.plan)
     }
 }
