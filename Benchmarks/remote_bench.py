@@ -5,7 +5,9 @@
 - one query end to end: `actq -e ... --backend remote` vs curl sending the same request with
   the same session;
 - exporting ~10,000 matches: `actq --all` (pages of 75, followed by paginationInfo) vs a shell
-  loop of curl calls over the same pages.
+  loop of curl calls over the same pages;
+- a 4-way `in (…)` query (four requests, merged): `actq -e` vs the four single requests run one
+  after another with curl.
 
     make bench    or    python3 Benchmarks/remote_bench.py [--count N] [--runs R] [--duration S]
 """
@@ -124,6 +126,16 @@ def main():
         lines = subprocess.run(actq_all, capture_output=True, env=remote_env).stdout.count(b"\n")
         if lines != matches:
             sys.exit(f"actq --all printed {lines} activities, expected {matches}")
+
+        # A 4-way list: the requests explain lists, merged by actq vs sent one by one with curl.
+        fanned = "queue in (1000, 1001, 1002, 1003) and status = open sort by lastModifiedDate desc"
+        planned = json.loads(subprocess.run([args.actq, "explain", "-e", fanned, "--format", "json"],
+                                            capture_output=True, env=env).stdout)["requests"]
+        if len(planned) != 4:
+            sys.exit(f"expected 4 requests, explain listed {len(planned)}")
+        one_by_one = " && ".join(f"curl -s {header_args} 'http://127.0.0.1:{port}/system{r['url']}' > /dev/null" for r in planned)
+        actq_fanned = [args.actq, "-e", fanned, "--url", base, "--user", "demo", "--format", "json"]
+        fan = median_interleaved({"actq": actq_fanned, "curl x4": one_by_one}, args.runs, remote_env)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -138,6 +150,10 @@ def main():
     print(f"  actq --all                {exported['actq --all'] * 1000:7.0f} ms")
     print(f"  shell loop of curl        {exported['curl loop'] * 1000:7.0f} ms")
     print(f"  actq is {exported['curl loop'] / exported['actq --all']:.2f}x faster   (target: faster)")
+    print(f"\n4-way in (…) ({fanned}), median of {args.runs}:")
+    print(f"  actq, 4 concurrent requests merged  {fan['actq'] * 1000:7.1f} ms")
+    print(f"  curl, the 4 requests in turn        {fan['curl x4'] * 1000:7.1f} ms")
+    print(f"  actq is {fan['curl x4'] / fan['actq']:.2f}x faster   (target: faster)")
 
 
 if __name__ == "__main__":

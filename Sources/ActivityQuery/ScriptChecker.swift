@@ -21,7 +21,8 @@ public enum ScriptChecker {
         var diagnostics: [Diagnostic] = []
     }
 
-    public static func check(_ source: SourceText, context: DateContext, pieces wanted: Int = defaultPieces) -> Result {
+    public static func check(_ source: SourceText, context: DateContext, options: PlanOptions = PlanOptions(),
+                             pieces wanted: Int = defaultPieces) -> Result {
         let count = source.bytes.count
         let pieces = count < 256 << 10 ? 1 : max(1, wanted)
         var starts = [0]
@@ -39,7 +40,7 @@ public enum ScriptChecker {
                 // Each piece reads its own copy of the text: one shared buffer would have every
                 // core contend for its reference count.
                 let own = index == 0 ? source : source.copy()
-                output.value[index] = run(own, from: bounds[index], until: end, context: context)
+                output.value[index] = run(own, from: bounds[index], until: end, context: context, options: options)
             }
         }
         // Stitch: keep a piece only when it began at the previous piece's stop.
@@ -55,7 +56,7 @@ public enum ScriptChecker {
                     next = candidate
                 } else {
                     let end = nextIndex + 1 < bounds.count ? bounds[nextIndex + 1] : Int.max
-                    next = run(source, from: stop.offset, until: end, context: context)
+                    next = run(source, from: stop.offset, until: end, context: context, options: options)
                 }
             }
             total.queries += piece.queries
@@ -75,11 +76,11 @@ public enum ScriptChecker {
 
     public static var defaultPieces: Int { min(8, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
-    static func run(_ source: SourceText, from start: Int, until end: Int, context: DateContext) -> Piece {
+    static func run(_ source: SourceText, from start: Int, until end: Int, context: DateContext, options: PlanOptions) -> Piece {
         var piece = Piece(lexingStart: start)
         piece.stop = ScriptParser.parse(source, from: start, stopBefore: { $0 >= end }) { parsed in
             if piece.firstQuery == nil, !parsed.syntax.tokens.isEmpty { piece.firstQuery = parsed.syntax.range.start }
-            let compiled = QueryCompiler.compile(parsed, source: source, context: context)
+            let compiled = QueryCompiler.compile(parsed, source: source, context: context, options: options)
             if !compiled.syntax.tokens.isEmpty { piece.queries += 1 }
             piece.diagnostics += compiled.diagnostics
         }

@@ -21,7 +21,7 @@ struct CheckCommand: ParsableCommand {
         var text = ""
         var queries = 0
         for source in try inputs.sources() {
-            let result = ScriptChecker.check(source, context: context)
+            let result = ScriptChecker.check(source, context: context, options: global.planOptions)
             queries += result.queries
             for diagnostic in result.diagnostics {
                 if diagnostic.severity == .error { errors += 1 } else if diagnostic.severity == .warning { warnings += 1 }

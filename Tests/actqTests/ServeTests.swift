@@ -119,6 +119,34 @@ final class ServeProcess {
         #expect(remote.stdout.contains(#""paginationInfo":{"count":37,"pagenum":1,"pagesize":37}"#))
     }
 
+    @Test func plannedQueriesMergeAlikeOnBothBackends() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let store = try ActqProcess.fixtureStore.get()
+        let server = try ServeProcess(arguments: ["--db", store], environment: ["ACTQ_SERVE_PASSWORD": Self.password], home: home)
+        defer { server.stop() }
+        let query = ["-e", "customer in (1002, 1500) and status = open sort by lastModifiedDate desc page 2 size 5", "--format", "json"]
+        let local = try ActqProcess.run(query + ["--db", store], home: home)
+        let remote = try ActqProcess.run(query + ["--url", server.url, "--user", "demo"], environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(local.status == 0 && remote.status == 0, "\(remote.stderr)")
+        let localObject = try #require(try JSONSerialization.jsonObject(with: Data(local.stdout.utf8)) as? [String: Any])
+        let remoteObject = try #require(try JSONSerialization.jsonObject(with: Data(remote.stdout.utf8)) as? [String: Any])
+        let ids = { (object: [String: Any]) in (object["activity"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int } }
+        #expect(ids(localObject) == ids(remoteObject))
+        let count = try #require((localObject["paginationInfo"] as? [String: Int])?["count"])
+        #expect(count > 5)
+        #expect(ids(localObject).count == min(5, count - 5))
+        #expect(localObject["paginationInfo"] as? [String: Int] == remoteObject["paginationInfo"] as? [String: Int])
+        #expect(localObject["requests"] == nil)  // one SQL query on the local store
+        #expect(remoteObject["requests"] as? Int == 2)
+
+        let explained = try ActqProcess.run(["explain", "-e", "customer in (1002, 1500) and status = open"], home: home)
+        #expect(explained.stdout.components(separatedBy: "GET /ws/v12/interaction/activity?").count == 3)
+        let capped = try ActqProcess.run(["check", "-e", "customer in (1, 2, 3)", "--max-requests", "2"], home: home)
+        #expect(capped.status == 2)
+        #expect(capped.stderr.contains("this query would take 3 API requests; the limit is 2"))
+    }
+
     @Test func profilesAndXMLOnTheWire() throws {
         let home = try Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
