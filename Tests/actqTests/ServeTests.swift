@@ -203,6 +203,24 @@ final class ServeProcess {
         #expect(!gone.stderr.contains(Self.password))
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+    func passwordPromptDoesNotEcho() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try ServeProcess(arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home)], home: home)
+        defer { server.stop() }
+        let session = try TmuxSession(arguments: ["login", "--url", server.url, "--user", "jenny"], home: home)
+        // Keep the pane when actq has exited, to read what it printed last.
+        _ = try session.tmux(["set-option", "-t", session.name, "remain-on-exit", "on"])
+        try session.wait(for: "Password for jenny at \(server.url):")
+        try session.type(Self.password)
+        try session.press("Enter")
+        let screen = try session.wait(for: "logged in to \(server.url) as jenny")
+        #expect(!screen.contains(Self.password))
+        let kept = try String(contentsOf: home.appendingPathComponent("state/actq/sessions.json"), encoding: .utf8)
+        #expect(kept.contains("jenny @ \(server.url)"))
+    }
+
     @Test func serveChecksItsInputs() throws {
         let home = try Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
