@@ -123,11 +123,26 @@ public final class Emulator: Sendable {
         let summary: SearchSummary
         do {
             summary = try stores.withStore { store in
-                var writer: any ResultWriter = wire == .json ? JSONResultWriter() : XMLResultWriter()
-                body.writeString(writer.begin())
-                let summary = try store.search(query) { row in body.writeString(try writer.row(json: row.json)) }
-                body.writeString(writer.end(ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)))
-                return summary
+                switch wire {
+                case .json:
+                    // The stored JSON goes into the body as it is, with the writer's framing.
+                    var writer = JSONResultWriter()
+                    body.writeString(writer.begin())
+                    var first = true
+                    let summary = try store.searchBytes(QueryPlan(query)) { json in
+                        if !first { body.writeStaticString(",") }
+                        first = false
+                        body.writeBytes(json)
+                    }
+                    body.writeString(writer.end(ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)))
+                    return summary
+                case .xml:
+                    var writer = XMLResultWriter()
+                    body.writeString(writer.begin())
+                    let summary = try store.search(query, all: false) { row in body.writeString(try writer.row(json: row.json)) }
+                    body.writeString(writer.end(ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)))
+                    return summary
+                }
             }
         } catch {
             return failure(.serverFailure, "the search failed: \(error)", request, wire: wire, headers: headers)

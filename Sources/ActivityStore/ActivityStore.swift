@@ -210,6 +210,30 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// they come. Several alternatives are one SQL query (their conditions ORed), so the union,
     /// its order and its count come from SQLite directly.
     public func search(_ plan: QueryPlan, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        try run(plan, all: all) { row in
+            let id: Int64 = row[0]
+            var json: String = row[1]
+            if let attributes = plan.attributes, case .named = attributes {
+                let resource = try JSONParser.parse(Array(json.utf8))
+                json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
+            }
+            try body(ResultRow(id: id, json: json))
+        }
+    }
+
+    /// `search` for servers: each activity's JSON as the UTF-8 bytes SQLite holds, without making
+    /// a `String` of them (valid only during the call). Named attribute lists take `search`.
+    public func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary {
+        if let attributes = plan.attributes, case .named = attributes {
+            return try search(plan) { row in try body(Data(row.json.utf8)) }
+        }
+        return try run(plan, all: false) { row in
+            try row.withUnsafeData(atIndex: 1) { data in try body(data ?? Data()) }
+        }
+    }
+
+    /// The SQL of a plan: its count, then its rows in order, each handed to `body`.
+    private func run(_ plan: QueryPlan, all: Bool, _ body: (Row) throws -> Void) throws -> SearchSummary {
         let sql = SQLQuery(plan)
         return try queue.read { db in
             let total = try count(sql, plan: plan, db)
@@ -224,13 +248,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
             var returned = 0
             let rows = try Row.fetchCursor(db.cachedStatement(sql: text), arguments: arguments)
             while let row = try rows.next() {
-                let id: Int64 = row[0]
-                var json: String = row[1]
-                if let attributes = plan.attributes, case .named = attributes {
-                    let resource = try JSONParser.parse(Array(json.utf8))
-                    json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
-                }
-                try body(ResultRow(id: id, json: json))
+                try body(row)
                 returned += 1
             }
             return SearchSummary(total: total, returned: returned, window: window)
