@@ -113,7 +113,8 @@ public final class Emulator: Sendable {
         let (query, diagnostics) = RequestDecoder.decode(request.uri.query ?? "")
         guard let query else {
             let errors = diagnostics.filter { $0.severity == .error }
-            let unsupported = errors.contains { $0.code == .unknownParameter }
+            // Unknown and repeated parameters are the API's "unsupported query parameter(s)".
+            let unsupported = errors.contains { $0.code == .unknownParameter || $0.code == .repeatedParameter }
             return failure(unsupported ? .unsupportedParameter : .badRequest,
                            unsupported ? "Unsupported query parameter(s) supplied" : errors.first?.message ?? "bad request",
                            request, wire: wire, headers: headers,

@@ -174,7 +174,8 @@ import Testing
             #expect(String(buffer: unknown.body).contains("Unsupported query parameter(s) supplied"))
             let repeated = try await Self.search(client, "status=open&status=completed", session: session)
             #expect(repeated.status == .badRequest)
-            #expect(try Self.errorCode(repeated) == "400-102")
+            #expect(try Self.errorCode(repeated) == "400-101")
+            #expect(String(buffer: repeated.body).contains("'status' is given more than once"))
             let none = try await Self.search(client, "", session: session)
             #expect(none.status == .badRequest)
         }
