@@ -55,6 +55,23 @@ import Testing
         #expect(caret.firstIndex(of: "^")?.utf16Offset(in: caret) == source.firstIndex(of: "x")?.utf16Offset(in: source))
     }
 
+    @Test(.enabled(if: tmuxAvailable)) func plannedQueryPagesAndExplainsEveryRequest() throws {
+        let session = try TmuxSession()
+        try session.wait(for: "actq>")
+        try session.type("queue in (1000, 1001) and status = open page 1 size 3")
+        try session.press("Enter")
+        let first = try session.wait(for: "(page 1 of")
+        #expect(first.contains("3 of "))
+        try session.type(":next")
+        try session.press("Enter")
+        try session.wait(for: "(page 2 of")
+        try session.type(":explain")
+        try session.press("Enter")
+        let explained = try session.wait(for: "queue=1001&$pagenum=1&$pagesize=6")
+        #expect(explained.contains("# 2 requests, merged by activity ID"))
+        #expect(explained.contains("GET /ws/v12/interaction/activity?status=open&queue=1000&$pagenum=1&$pagesize=6"))
+    }
+
     @Test(.enabled(if: tmuxAvailable)) func nextPagesTheLastQuery() throws {
         let session = try TmuxSession()
         try session.wait(for: "actq>")
