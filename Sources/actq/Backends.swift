@@ -81,7 +81,8 @@ enum Backends {
             if isatty(STDERR_FILENO) != 0 { backend.progress = ProgressBar.update }
             return backend
         } catch let error as RemoteError {
-            throw CommandFailure(error)
+            // The only failure of making the backend is a URL that is not http(s): a usage error.
+            throw CommandFailure.usage(error.message)
         }
     }
 }

@@ -200,6 +200,9 @@ final class ServeProcess {
                                        environment: ["ACTQ_PASSWORD": Self.password], home: home)
         #expect(gone.status == 3)
         #expect(gone.stderr.contains("connection refused"))
+        let notHTTP = try ActqProcess.run(["-e", "status = open", "--url", "ftp://host/system", "--user", "jenny"], home: home)
+        #expect(notHTTP.status == 64)
+        #expect(notHTTP.stderr.contains("'ftp://host/system' is not an http or https URL"))
         #expect(!gone.stderr.contains(Self.password))
     }
 
