@@ -7,22 +7,10 @@
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Benchmarks", "out")
-
-
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    completed = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr.decode()[:500]}")
-    return elapsed
+from benchlib import OUT, ROOT, median_interleaved
 
 
 def main() -> None:
@@ -38,15 +26,9 @@ def main() -> None:
     size = os.path.getsize(path)
 
     commands = {"actq check": [args.actq, "check", path], "wc -w": ["wc", "-w", path]}
-    for command in commands.values():  # warm the page cache and the binary
-        timed(command)
-    samples = {name: [] for name in commands}
-    for _ in range(args.runs):
-        for name, command in commands.items():
-            samples[name].append(timed(command))
-
-    actq = statistics.median(samples["actq check"])
-    wc = statistics.median(samples["wc -w"])
+    medians = median_interleaved(commands, args.runs)  # the warm-up round warms the page cache too
+    actq = medians["actq check"]
+    wc = medians["wc -w"]
     rate = args.queries / actq
     print(f"check throughput: {args.queries:,} queries, {size / 1e6:.1f} MB, median of {args.runs} runs each, interleaved")
     print(f"  actq check   {actq * 1000:8.1f} ms   {rate:12,.0f} queries/s   (target >= 500,000)")

@@ -16,14 +16,12 @@ import json
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Benchmarks", "out")
+from benchlib import OUT, ROOT, median_interleaved, timed
+
 PASSWORD = "bench-password"
 
 
@@ -31,25 +29,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def timed(command, env=None, stdout=subprocess.DEVNULL, shell=False):
-    start = time.perf_counter()
-    completed = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, env=env, shell=shell)
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        sys.exit(f"{command} failed ({completed.returncode}): {completed.stderr.decode()[:800]}")
-    return elapsed
-
-
-def median_interleaved(commands, runs, env):
-    samples = {name: [] for name in commands}
-    for command in commands.values():
-        timed(command, env=env, shell=isinstance(command, str))
-    for _ in range(runs):
-        for name, command in commands.items():
-            samples[name].append(timed(command, env=env, shell=isinstance(command, str)))
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main():

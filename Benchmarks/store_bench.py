@@ -10,24 +10,12 @@
 """
 import argparse
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Benchmarks", "out")
-
-
-def run(command, stdout=subprocess.DEVNULL, stdin=None, env=None):
-    start = time.perf_counter()
-    completed = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, stdin=stdin, env=env)
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr.decode()[:800]}")
-    return elapsed
+from benchlib import OUT, ROOT, median_interleaved, timed
 
 
 def peak_rss_mb(command, stdout_path):
@@ -40,16 +28,6 @@ def peak_rss_mb(command, stdout_path):
         sys.exit(f"{' '.join(command)} failed: {completed.stderr.decode()[:800]}")
     kilobytes = int(completed.stderr.decode().strip().splitlines()[-1])
     return elapsed, kilobytes / 1024
-
-
-def median_interleaved(commands, runs):
-    samples = {name: [] for name in commands}
-    for command in commands.values():
-        run(command)
-    for _ in range(runs):
-        for name, command in commands.items():
-            samples[name].append(run(command))
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def main():
@@ -68,7 +46,7 @@ def main():
     export = os.path.join(OUT, f"export-{args.count}.ndjson")
     if not os.path.exists(source):
         print(f"generating {args.count:,} demo activities ...", flush=True)
-        run([actq, "demo", "--count", str(args.count), "--seed", "1", "--until", "2026-11-01", "--db", source + ".tmp"], env=env)
+        timed([actq, "demo", "--count", str(args.count), "--seed", "1", "--until", "2026-11-01", "--db", source + ".tmp"], env=env)
         os.rename(source + ".tmp", source)
 
     # Peak RSS while exporting every match of a broad query as NDJSON (this is also the import input).
@@ -81,17 +59,16 @@ def main():
     for path in (target, target + "-journal"):
         if os.path.exists(path):
             os.remove(path)
-    import_seconds = run([actq, "import", export, "--db", target], env=env)
+    import_seconds = timed([actq, "import", export, "--db", target], env=env)
 
     csv_path = os.path.join(OUT, "rows.csv")
     with open(csv_path, "wb") as out:
-        run(["sqlite3", "-csv", source, "SELECT * FROM activity"], stdout=out)
+        timed(["sqlite3", "-csv", source, "SELECT * FROM activity"], stdout=out)
     schema = subprocess.run(["sqlite3", source, ".schema activity"], capture_output=True, check=True).stdout.decode()
     sqlite_target = os.path.join(OUT, "import-sqlite3.sqlite")
     if os.path.exists(sqlite_target):
         os.remove(sqlite_target)
     script = f"{schema}\n.import --csv {csv_path} activity\n"
-    sqlite_seconds = run(["sqlite3", sqlite_target], stdin=subprocess.PIPE) if False else None
     start = time.perf_counter()
     subprocess.run(["sqlite3", sqlite_target], input=script.encode(), check=True)
     sqlite_seconds = time.perf_counter() - start
@@ -104,7 +81,7 @@ def main():
         "actq": [actq, "-e", query, "--format", "json", "--db", source],
         "sqlite3": ["sqlite3", source, sql],
     }, args.runs)
-    jq_seconds = run(["jq", "-c", 'select(.customer.id == 1080 and .status.value == "open")', export])
+    jq_seconds = timed(["jq", "-c", 'select(.customer.id == 1080 and .status.value == "open")', export])
 
     print(f"local store: {args.count:,} activities (export {export_size / 1e6:,.0f} MB NDJSON)")
     print(f"  import      actq import (NDJSON)     {import_seconds:8.2f} s  {args.count / import_seconds:12,.0f} activities/s")

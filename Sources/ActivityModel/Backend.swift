@@ -47,7 +47,8 @@ public protocol ActivityBackend: AnyObject {
 }
 
 extension ActivityBackend {
-    public func search(_ query: ActivityQuery, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+    /// One API query, as a plan of one request.
+    public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         try search(QueryPlan(query), all: all, body)
     }
 }

@@ -8,32 +8,19 @@ public enum ResultFormat: String, Sendable, CaseIterable {
     case table, vertical, json, ndjson, csv, xml
 }
 
-/// What is known about a result when it ends.
-public struct ResultInfo: Sendable {
-    public var count: Int
-    public var returned: Int
-    public var window: ResultWindow?
-    /// API requests the result took (several for a plan of `or` / `in (…)` on the remote API).
-    public var requests: Int
-
-    public init(count: Int, returned: Int, window: ResultWindow?, requests: Int = 1) {
-        self.count = count
-        self.returned = returned
-        self.window = window
-        self.requests = requests
-    }
-
+/// What is known about a result when it ends: the backend's `SearchSummary`.
+extension SearchSummary {
     /// `paginationInfo` as the API writes it: `count` is all matches; `--all` is one big page.
     public var paginationInfo: JSONValue {
         switch window {
         case .page(let number, let size)?:
-            return ["count": .integer(Int64(count)), "pagenum": .integer(Int64(number)),
+            return ["count": .integer(Int64(total)), "pagenum": .integer(Int64(number)),
                     "pagesize": .integer(Int64(size ?? ResultWindow.defaultSize))]
         case .range(let start, let size)?:
-            return ["count": .integer(Int64(count)), "rangestart": .integer(Int64(start)),
+            return ["count": .integer(Int64(total)), "rangestart": .integer(Int64(start)),
                     "rangesize": .integer(Int64(size ?? ResultWindow.defaultSize))]
         case nil:
-            return ["count": .integer(Int64(count)), "pagenum": 1, "pagesize": .integer(Int64(max(returned, 1)))]
+            return ["count": .integer(Int64(total)), "pagenum": 1, "pagesize": .integer(Int64(max(returned, 1)))]
         }
     }
 }
@@ -41,7 +28,7 @@ public struct ResultInfo: Sendable {
 public protocol ResultWriter {
     mutating func begin() -> String
     mutating func row(json: String) throws -> String
-    mutating func end(_ info: ResultInfo) -> String
+    mutating func end(_ info: SearchSummary) -> String
 }
 
 public struct JSONResultWriter: ResultWriter {
@@ -49,11 +36,16 @@ public struct JSONResultWriter: ResultWriter {
     public init() {}
     public mutating func begin() -> String { "{\"activity\":[" }
     public mutating func row(json: String) -> String {
+        separator() + json
+    }
+
+    /// What goes before the next activity (for writers of raw bytes, such as the emulator).
+    public mutating func separator() -> String {
         defer { first = false }
-        return first ? json : "," + json
+        return first ? "" : ","
     }
     /// The API's shape; a result that took several requests says how many in `requests`.
-    public mutating func end(_ info: ResultInfo) -> String {
+    public mutating func end(_ info: SearchSummary) -> String {
         "],\"paginationInfo\":" + JSONWriter.string(info.paginationInfo)
             + (info.requests > 1 ? ",\"requests\":\(info.requests)" : "") + "}\n"
     }
@@ -63,7 +55,7 @@ public struct NDJSONResultWriter: ResultWriter {
     public init() {}
     public mutating func begin() -> String { "" }
     public mutating func row(json: String) -> String { json + "\n" }
-    public mutating func end(_ info: ResultInfo) -> String { "" }
+    public mutating func end(_ info: SearchSummary) -> String { "" }
 }
 
 public struct XMLResultWriter: ResultWriter {
@@ -74,7 +66,7 @@ public struct XMLResultWriter: ResultWriter {
         return ActivityXML.element(resource) + "\n"
     }
     /// The API's answers carry `paginationInfo`; in XML it follows the activities.
-    public mutating func end(_ info: ResultInfo) -> String {
+    public mutating func end(_ info: SearchSummary) -> String {
         guard case .object(let pagination) = info.paginationInfo else { return "</activities>\n" }
         var text = "<paginationInfo>"
         for member in pagination.members {
@@ -150,7 +142,7 @@ public struct CSVResultWriter: ResultWriter {
         guard case .object(let resource) = try JSONParser.parse(Array(json.utf8)) else { return "" }
         return Self.line(ActivityColumns.csvValues(resource))
     }
-    public mutating func end(_ info: ResultInfo) -> String { "" }
+    public mutating func end(_ info: SearchSummary) -> String { "" }
 
     /// One RFC 4180 record: fields with a comma, quote or line break are quoted, quotes doubled.
     public static func line(_ fields: [String]) -> String {
@@ -189,7 +181,7 @@ public struct VerticalResultWriter: ResultWriter {
         return output
     }
 
-    public mutating func end(_ info: ResultInfo) -> String { "" }
+    public mutating func end(_ info: SearchSummary) -> String { "" }
 }
 
 /// Aligned columns, fitted to a width by truncating the widest text columns (marked with `…`).

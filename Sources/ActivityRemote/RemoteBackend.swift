@@ -174,24 +174,33 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             return SearchSummary(total: page.total, returned: page.rows.count, window: window)
         }
         // Every page, as large as the API allows, until the count `paginationInfo` gave is reached.
-        var paged = query
-        var number = 1
         var returned = 0
-        var total = 0
-        var requests = 0
-        while true {
-            if interrupted.load(ordering: .relaxed) { throw RemoteError(.failed, "cancelled") }
-            paged.window = .page(number: number, size: Self.largestPage)
-            let page = try fetch(paged)
-            requests += 1
-            if number == 1 { total = page.total }
+        let (total, requests) = try pages(of: query, size: Self.largestPage, upTo: nil) { page, total in
             for row in page.rows { try body(row) }
             returned += page.rows.count
             progress?(returned, max(total, returned))
-            if page.rows.count < Self.largestPage || returned >= total { break }
-            number += 1
         }
         return SearchSummary(total: max(total, returned), returned: returned, window: nil, requests: requests)
+    }
+
+    /// Pages of `size` activities of one query, in order, handed to `body` with the count the
+    /// first page gave, until `need` activities (all of them for nil) have come.
+    private func pages(of query: ActivityQuery, size: Int, upTo need: Int?,
+                       _ body: (Page, _ total: Int) throws -> Void) throws -> (total: Int, requests: Int) {
+        var paged = query
+        var number = 1
+        var total = 0
+        var received = 0
+        while true {
+            if interrupted.load(ordering: .relaxed) { throw RemoteError(.failed, "cancelled") }
+            paged.window = .page(number: number, size: size)
+            let page = try fetch(paged)
+            if number == 1 { total = page.total }
+            try body(page, total)
+            received += page.rows.count
+            if page.rows.count < size || received >= min(total, need ?? .max) { return (total, number) }
+            number += 1
+        }
     }
 
     struct Page {
@@ -243,19 +252,10 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     /// The first `need` activities of one alternative (all of them for nil), page by page.
     private func collect(_ query: ActivityQuery, upTo need: Int?) throws -> Collected {
         var collected = Collected()
-        let size = min(Self.largestPage, need ?? Self.largestPage)
-        var paged = query
-        var number = 1
-        while true {
-            if interrupted.load(ordering: .relaxed) { throw RemoteError(.failed, "cancelled") }
-            paged.window = .page(number: number, size: size)
-            let page = try fetch(paged)
-            collected.requests += 1
-            if number == 1 { collected.total = page.total }
+        (collected.total, collected.requests) = try pages(of: query, size: min(Self.largestPage, need ?? Self.largestPage),
+                                                          upTo: need) { page, _ in
             collected.rows += page.rows
             collected.dates += page.dates
-            if page.rows.count < size || collected.rows.count >= min(collected.total, need ?? .max) { break }
-            number += 1
         }
         return collected
     }
@@ -465,7 +465,7 @@ struct ErrorBody {
             if case .string(let message)? = object["developerMessage"] { self.message = message }
             return
         }
-        let fields = SimpleXML.texts(of: ["code", "developerMessage"], in: bytes)
+        let fields = XMLFields.read(bytes, names: ["code", "developerMessage"]).texts
         code = fields["code"]
         message = fields["developerMessage"]
     }

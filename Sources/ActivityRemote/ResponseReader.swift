@@ -1,8 +1,5 @@
 import ActivityModel
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Reads a search answer (JSON or XML, whichever arrived) into rows and the total count.
 enum ResponseReader {
@@ -81,39 +78,5 @@ enum ResponseReader {
             throw RemoteError(.failed, "\(error.location): \(error.message)")
         }
         return RemoteBackend.Page(rows: rows, total: max(count ?? rows.count, rows.count), dates: dates)
-    }
-}
-
-/// The text of a few elements, by local name (for XML error bodies).
-enum SimpleXML {
-    static func texts(of names: Set<String>, in bytes: [UInt8]) -> [String: String] {
-        let parser = XMLParser(data: Data(bytes))
-        parser.shouldProcessNamespaces = true
-        let collector = Collector(names: names)
-        parser.delegate = collector
-        _ = parser.parse()
-        parser.delegate = nil
-        return collector.values
-    }
-
-    private final class Collector: NSObject, XMLParserDelegate {
-        let names: Set<String>
-        var current: String?
-        var values: [String: String] = [:]
-
-        init(names: Set<String>) { self.names = names }
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            if names.contains(name), values[name] == nil { current = name; values[name] = "" }
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if let current { values[current, default: ""] += string }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            if name == current { current = nil }
-        }
     }
 }

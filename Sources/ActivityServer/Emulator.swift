@@ -129,19 +129,17 @@ public final class Emulator: Sendable {
                     // The stored JSON goes into the body as it is, with the writer's framing.
                     var writer = JSONResultWriter()
                     body.writeString(writer.begin())
-                    var first = true
                     let summary = try store.searchBytes(QueryPlan(query)) { json in
-                        if !first { body.writeStaticString(",") }
-                        first = false
+                        body.writeString(writer.separator())
                         body.writeBytes(json)
                     }
-                    body.writeString(writer.end(ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)))
+                    body.writeString(writer.end(summary))
                     return summary
                 case .xml:
                     var writer = XMLResultWriter()
                     body.writeString(writer.begin())
                     let summary = try store.search(query, all: false) { row in body.writeString(try writer.row(json: row.json)) }
-                    body.writeString(writer.end(ResultInfo(count: summary.total, returned: summary.returned, window: summary.window)))
+                    body.writeString(writer.end(summary))
                     return summary
                 }
             }
@@ -174,13 +172,9 @@ public final class Emulator: Sendable {
     /// `Accept-Language`: English is what the emulator writes; `*` and no header are fine too.
     static func languageSupported(_ header: String?) -> Bool {
         guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
-        for item in header.split(separator: ",") {
-            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let tag = parts.first?.lowercased() else { continue }
-            if Wire.quality(parts.dropFirst()) == 0 { continue }
-            if tag == "*" || tag == "en" || tag.hasPrefix("en-") { return true }
+        return HeaderList.items(header).contains { tag, quality in
+            quality > 0 && (tag == "*" || tag == "en" || tag.hasPrefix("en-"))
         }
-        return false
     }
 
     static func queryItem(_ name: String, in query: String?) -> String? {
@@ -226,10 +220,7 @@ enum Wire: Sendable {
     static func negotiate(_ header: String?) -> Wire? {
         guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else { return .xml }
         var best: (wire: Wire, quality: Double)?
-        for item in header.split(separator: ",") {
-            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let type = parts.first?.lowercased() else { continue }
-            let quality = quality(parts.dropFirst())
+        for (type, quality) in HeaderList.items(header) {
             let wire: Wire?
             switch type {
             case "application/json": wire = .json
@@ -240,13 +231,25 @@ enum Wire: Sendable {
         }
         return best?.wire
     }
+}
 
-    static func quality<Parameters: Sequence>(_ parameters: Parameters) -> Double where Parameters.Element == String {
-        for parameter in parameters {
-            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if pair.count == 2, pair[0].lowercased() == "q" { return Double(pair[1]) ?? 0 }
+/// A header of weighted items, such as `Accept: application/xml;q=0.5, application/json`.
+enum HeaderList {
+    /// Each item lower-cased, with its quality (`q`, 1 when not given).
+    static func items(_ header: String) -> [(value: String, quality: Double)] {
+        header.split(separator: ",").compactMap { item in
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let value = parts.first?.lowercased() else { return nil }
+            var quality = 1.0
+            for parameter in parts.dropFirst() {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if pair.count == 2, pair[0].lowercased() == "q" {
+                    quality = Double(pair[1]) ?? 0
+                    break
+                }
+            }
+            return (value, quality)
         }
-        return 1
     }
 }
 

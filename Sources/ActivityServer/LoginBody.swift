@@ -1,8 +1,5 @@
 import ActivityModel
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// The login request's body: `{"userName":…,"password":…}` or
 /// `<login xmlns="…/v12/gen/platform"><userName/><password/></login>`.
@@ -35,46 +32,13 @@ struct LoginBody {
     }
 
     private static func parseXML(_ bytes: [UInt8]) -> Result<LoginBody, Problem> {
-        let parser = XMLParser(data: Data(bytes))
-        parser.shouldProcessNamespaces = true
-        let reader = Reader()
-        parser.delegate = reader
-        let finished = parser.parse()
-        parser.delegate = nil
-        guard finished, reader.sawLogin else {
+        let fields = XMLFields.read(bytes, names: ["userName", "password"])
+        guard fields.wellFormed, fields.rootName == "login", fields.rootNamespace == ActivityXML.platformNamespace else {
             return .failure(Problem(message: "the login body is not a <login> element in namespace \(ActivityXML.platformNamespace)"))
         }
-        guard let user = reader.values["userName"], let password = reader.values["password"] else {
+        guard let user = fields.texts["userName"], let password = fields.texts["password"] else {
             return .failure(Problem(message: "the login body needs <userName> and <password>"))
         }
         return .success(LoginBody(userName: user, password: password))
-    }
-
-    private final class Reader: NSObject, XMLParserDelegate {
-        var depth = 0
-        var sawLogin = false
-        var current: String?
-        var values: [String: String] = [:]
-
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
-            depth += 1
-            if depth == 1 {
-                sawLogin = name == "login" && namespaceURI == ActivityXML.platformNamespace
-                if !sawLogin { parser.abortParsing() }
-            } else if depth == 2, name == "userName" || name == "password" {
-                current = name
-                values[name] = ""
-            }
-        }
-
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if let current { values[current, default: ""] += string }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-            if depth == 2 { current = nil }
-            depth -= 1
-        }
     }
 }

@@ -255,10 +255,6 @@ public final class ActivityStore: ActivityBackend, Sendable {
         }
     }
 
-    public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
-        try search(QueryPlan(query), all: all, body)
-    }
-
     /// All matches of the plan's filters; cached statements, so that the same shape of query is
     /// parsed and planned once per connection.
     private func count(_ sql: SQLQuery, plan: QueryPlan, _ db: Database) throws -> Int {

@@ -67,12 +67,7 @@ final class REPL {
         // A hang-up or a terminate request must end the REPL, and Ctrl-C must reach the query
         // canceller, even when the parent started us with those signals blocked (history is
         // saved after every entry, so a hang-up loses nothing).
-        var deliver = sigset_t()
-        sigemptyset(&deliver)
-        sigaddset(&deliver, SIGHUP)
-        sigaddset(&deliver, SIGTERM)
-        sigaddset(&deliver, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &deliver, nil)
+        unblockTerminationSignals()
         installInterruptHandler()
         do { _ = try openBackend() } catch { Output.error("actq: \(error)\n") }
         editor.completer = { [weak self] text in self?.complete(text) ?? (0, []) }

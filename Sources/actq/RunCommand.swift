@@ -114,7 +114,7 @@ struct QueryRunner {
                 guard let plan = compiled.plan else { continue }
                 if backend == nil { backend = try Backends.open(global) }
                 let started = DispatchTime.now()
-                let info: ResultInfo
+                let info: SearchSummary
                 do {
                     info = try ResultPrinter(format: format, context: context, output: output)
                         .print(plan, all: global.all, backend: backend!)
@@ -131,7 +131,7 @@ struct QueryRunner {
                     worst = max(worst, Exit.runtimeFailure)
                     continue
                 }
-                if info.count == 0 { empty = true }
+                if info.total == 0 { empty = true }
                 if humans {
                     output.flush()
                     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
@@ -144,14 +144,14 @@ struct QueryRunner {
     }
 
     /// `25 of 1,234 activities (page 1 of 50), 3.2 ms`
-    static func summary(_ info: ResultInfo, elapsed: Double) -> String {
-        let noun = info.count == 1 ? "activity" : "activities"
-        var text = info.returned == info.count
-            ? "\(grouped(info.count)) \(noun)"
-            : "\(grouped(info.returned)) of \(grouped(info.count)) \(noun)"
+    static func summary(_ info: SearchSummary, elapsed: Double) -> String {
+        let noun = info.total == 1 ? "activity" : "activities"
+        var text = info.returned == info.total
+            ? "\(grouped(info.total)) \(noun)"
+            : "\(grouped(info.returned)) of \(grouped(info.total)) \(noun)"
         switch info.window {
         case .page(let number, let size)?:
-            let pages = max(1, (info.count + (size ?? 25) - 1) / (size ?? 25))
+            let pages = max(1, (info.total + (size ?? 25) - 1) / (size ?? 25))
             text += " (page \(number) of \(pages))"
         case .range(let start, _)?:
             if info.returned > 0 { text += " (\(start)–\(start + info.returned - 1))" }
@@ -195,7 +195,7 @@ struct ResultPrinter {
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
     }
 
-    func print(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
+    func print(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> SearchSummary {
         var writer: any ResultWriter
         switch format {
         case .json: writer = JSONResultWriter()
@@ -214,9 +214,8 @@ struct ResultPrinter {
                 printed += 1
             }
         }
-        let info = ResultInfo(count: summary.total, returned: summary.returned, window: summary.window, requests: summary.requests)
-        output.write(writer.end(info))
-        return info
+        output.write(writer.end(summary))
+        return summary
     }
 
     /// Tables are laid out a block of rows at a time, so that `--all` still streams.
@@ -235,7 +234,7 @@ struct ResultPrinter {
         }
     }
 
-    private func table(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> ResultInfo {
+    private func table(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> SearchSummary {
         var rows: [[String]] = []
         var number = 0
         func flush() {
@@ -264,6 +263,6 @@ struct ResultPrinter {
             }
         }
         flush()
-        return ResultInfo(count: summary.total, returned: summary.returned, window: summary.window, requests: summary.requests)
+        return summary
     }
 }

@@ -16,7 +16,7 @@ import Testing
         var writer = writer
         var text = writer.begin()
         for resource in Self.resources { text += try writer.row(json: JSONWriter.string(.object(resource))) }
-        return text + writer.end(ResultInfo(count: 10, returned: 2, window: .page(number: 1, size: 2)))
+        return text + writer.end(SearchSummary(total: 10, returned: 2, window: .page(number: 1, size: 2)))
     }
 
     @Test func jsonHasTheAPIShape() throws {

@@ -33,7 +33,7 @@ import Testing
             array.append(resource)
             xmlText += try xml.row(json: JSONWriter.string(resource))
         }
-        xmlText += xml.end(ResultInfo(count: 40, returned: 40, window: nil))
+        xmlText += xml.end(SearchSummary(total: 40, returned: 40, window: nil))
         let files = [
             try write(ndjson, "fixture.ndjson"),
             try write(JSONWriter.string(.array(array)), "fixture-array.json"),

@@ -75,12 +75,6 @@ import Testing
         }
     }
 
-    struct Outcome: Equatable, Sendable, CustomStringConvertible {
-        var ids: [Int64]
-        var count: Int
-        var description: String { "\(ids.count) IDs \(ids.prefix(8))…, count \(count)" }
-    }
-
     @Test func localAndEmulatorAgreeOnRandomQueries() async throws {
         var random = SeededGenerator(seed: Self.seed)
         let until: Int64 = 1_700_000_000_000 + Int64(random.int(0...100_000_000)) * 1000
@@ -103,25 +97,9 @@ import Testing
         }
         #expect(rejected < Self.queryCount / 10, "the generator should mostly make valid queries")
 
-        let store = try ActivityStore(path: path, readOnly: true)
-        let expected = try queries.map { item in
-            var ids: [Int64] = []
-            let summary = try store.search(item.query, all: item.all) { ids.append($0.id) }
-            return Outcome(ids: ids, count: summary.total)
-        }
-        let pairs = queries.map { ($0.query, $0.all) }
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
-        let actual = try await app.test(.live) { client in
-            let port = client.port!
-            return try await offThePool {
-                let remote = try remoteBackend(port: port)
-                return try pairs.map { query, all in
-                    var ids: [Int64] = []
-                    let summary = try remote.search(query, all: all) { ids.append($0.id) }
-                    return Outcome(ids: ids, count: summary.total)
-                }
-            }
-        }
+        let pairs = queries.map { (QueryPlan($0.query), $0.all) }
+        let expected = try await withBackend(.local, storePath: path) { store in try pairs.map { try store.outcome($0, all: $1).outcome } }
+        let actual = try await withBackend(.emulator, storePath: path) { remote in try pairs.map { try remote.outcome($0, all: $1).outcome } }
         var mismatches = 0
         for index in queries.indices where expected[index] != actual[index] {
             mismatches += 1

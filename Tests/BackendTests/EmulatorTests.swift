@@ -18,6 +18,7 @@ import Testing
     }
 
     static let setups: [TestingSetup] = [.router, .live]
+    static let sessionHeader = HTTPField.Name("X-egain-session")!
     static let base = "/system/ws/v12"
 
     /// Runs `body` against a fresh emulator (fresh sessions) over the fixture store.
@@ -40,13 +41,13 @@ import Testing
     static func session(_ client: some TestClientProtocol) async throws -> String {
         let response = try await login(client)
         #expect(response.status == .noContent)
-        return try #require(response.headers[HTTPField.Name("X-egain-session")!])
+        return try #require(response.headers[Self.sessionHeader])
     }
 
     static func search(_ client: some TestClientProtocol, _ query: String, session: String?,
                        accept: String? = "application/json", extra: HTTPFields = [:], prefix: String = base) async throws -> TestResponse {
         var headers = extra
-        if let session { headers[HTTPField.Name("X-egain-session")!] = session }
+        if let session { headers[Self.sessionHeader] = session }
         if let accept { headers[.accept] = accept }
         return try await client.execute(uri: prefix + "/interaction/activity" + (query.isEmpty ? "" : "?" + query), method: .get, headers: headers)
     }
@@ -63,7 +64,7 @@ import Testing
             let response = try await Self.login(client)
             #expect(response.status == .noContent)
             #expect(response.body.readableBytes == 0)
-            #expect((response.headers[HTTPField.Name("X-egain-session")!]?.count ?? 0) >= 32)
+            #expect((response.headers[Self.sessionHeader]?.count ?? 0) >= 32)
         }
     }
 
@@ -74,7 +75,7 @@ import Testing
             let response = try await client.execute(uri: Self.base + "/authentication/user/login", method: .post,
                                                     headers: [.contentType: "application/xml"], body: ByteBuffer(string: body))
             #expect(response.status == .noContent)
-            #expect(response.headers[HTTPField.Name("X-egain-session")!] != nil)
+            #expect(response.headers[Self.sessionHeader] != nil)
         }
     }
 
@@ -83,7 +84,7 @@ import Testing
         try await withClient(setup) { client in
             let response = try await Self.login(client, password: "not the password")
             #expect(response.status == .unauthorized)
-            #expect(response.headers[HTTPField.Name("X-egain-session")!] == nil)
+            #expect(response.headers[Self.sessionHeader] == nil)
             let text = String(buffer: response.body)
             #expect(!text.contains("not the password"))
             #expect(try Self.errorCode(response) == "401-102")
@@ -110,7 +111,7 @@ import Testing
             let session = try await Self.session(client)
             let response = try await Self.search(client, "case=1001&$pagenum=2&$pagesize=10", session: session)
             #expect(response.status == .ok)
-            #expect(response.headers[HTTPField.Name("X-egain-session")!] == session)
+            #expect(response.headers[Self.sessionHeader] == session)
             #expect(response.headers[.contentType] == "application/json")
             let value = try JSONParser.parse(Array(response.body.readableBytesView))
             guard case .array(let activities)? = value["activity"] else { Issue.record("no activity array"); return }
@@ -221,7 +222,7 @@ import Testing
             let none = try await Self.search(client, "customer=999999", session: session)
             #expect(none.status == .noContent)
             #expect(none.body.readableBytes == 0)
-            #expect(none.headers[HTTPField.Name("X-egain-session")!] == session)
+            #expect(none.headers[Self.sessionHeader] == session)
             let pastTheEnd = try await Self.search(client, "case=1001&$pagenum=3&$pagesize=10", session: session)
             #expect(pastTheEnd.status == .noContent)
             #expect(pastTheEnd.body.readableBytes == 0)
@@ -250,7 +251,7 @@ import Testing
     func logoutEndsTheSession(_ setup: TestingSetup) async throws {
         try await withClient(setup) { client in
             let session = try await Self.session(client)
-            let name = HTTPField.Name("X-egain-session")!
+            let name = Self.sessionHeader
             let logout = try await client.execute(uri: Self.base + "/authentication/user/logout", method: .delete,
                                                   headers: [name: session, .accept: "application/json"])
             #expect(logout.status == .noContent)
@@ -284,7 +285,7 @@ import Testing
     func userWithoutTheActionGets403(_ setup: TestingSetup) async throws {
         try await withClient(setup) { client in
             let login = try await Self.login(client, user: "viewer-without-rights", password: "pw")
-            let session = try #require(login.headers[HTTPField.Name("X-egain-session")!])
+            let session = try #require(login.headers[Self.sessionHeader])
             let response = try await Self.search(client, "customer=1002", session: session)
             #expect(response.status == .forbidden)
             #expect(try Self.errorCode(response) == "403-101")

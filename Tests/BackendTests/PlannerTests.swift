@@ -47,12 +47,6 @@ import Testing
         }
     }
 
-    struct Outcome: Equatable, Sendable, CustomStringConvertible {
-        var ids: [Int64]
-        var count: Int
-        var description: String { "\(ids.count) IDs \(ids.prefix(8))…, count \(count)" }
-    }
-
     /// The reference: each alternative alone (every page), united by ID, ordered as the API
     /// orders (the sort field with missing dates first, ties by ID ascending), then windowed.
     static func union(of plan: QueryPlan, on store: ActivityStore, all: Bool) throws -> Outcome {
@@ -110,23 +104,13 @@ import Testing
 
         let store = try ActivityStore(path: path, readOnly: true)
         let expected = try cases.map { try Self.union(of: $0.plan, on: store, all: $0.all) }
-        let local = try cases.map { item in
-            var ids: [Int64] = []
-            let summary = try store.search(item.plan, all: item.all) { ids.append($0.id) }
-            return Outcome(ids: ids, count: summary.total)
-        }
         let plans = cases.map { ($0.plan, $0.all) }
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
-        let remote = try await app.test(.live) { client in
-            let port = client.port!
-            return try await offThePool {
-                let backend = try remoteBackend(port: port)
-                return try plans.map { plan, all in
-                    var ids: [Int64] = []
-                    let summary = try backend.search(plan, all: all) { ids.append($0.id) }
-                    #expect(summary.requests >= plan.alternatives.count)
-                    return Outcome(ids: ids, count: summary.total)
-                }
+        let local = try await withBackend(.local, storePath: path) { store in try plans.map { try store.outcome($0, all: $1).outcome } }
+        let remote = try await withBackend(.emulator, storePath: path) { backend in
+            try plans.map { plan, all in
+                let (outcome, summary) = try backend.outcome(plan, all: all)
+                #expect(summary.requests >= plan.alternatives.count)
+                return outcome
             }
         }
         var mismatches = 0

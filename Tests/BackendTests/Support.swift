@@ -81,10 +81,23 @@ func withBackend<T: Sendable>(
 extension ActivityBackend {
     /// The IDs of a result and its total.
     func ids(_ query: ActivityQuery, all: Bool = false) throws -> (ids: [Int64], count: Int) {
-        var ids: [Int64] = []
-        let summary = try search(query, all: all) { ids.append($0.id) }
-        return (ids, summary.total)
+        let outcome = try self.outcome(QueryPlan(query), all: all).outcome
+        return (outcome.ids, outcome.count)
     }
+
+    /// What the differential tests compare of a result, and the summary it came with.
+    func outcome(_ plan: QueryPlan, all: Bool) throws -> (outcome: Outcome, summary: SearchSummary) {
+        var ids: [Int64] = []
+        let summary = try search(plan, all: all) { ids.append($0.id) }
+        return (Outcome(ids: ids, count: summary.total), summary)
+    }
+}
+
+/// A result as the differential tests compare it: IDs in order, and the count of all matches.
+struct Outcome: Equatable, Sendable, CustomStringConvertible {
+    var ids: [Int64]
+    var count: Int
+    var description: String { "\(ids.count) IDs \(ids.prefix(8))…, count \(count)" }
 }
 
 /// Runs blocking work (the remote backend waits for its answers) on a thread of its own, so that

@@ -147,6 +147,44 @@ final class ServeProcess {
         #expect(capped.stderr.contains("this query would take 3 API requests; the limit is 2"))
     }
 
+    /// A default profile makes the remote backend the default; a session from ACTQ_SESSION is
+    /// used as it is and never written to the session file.
+    @Test func defaultProfileAndSessionFromTheEnvironment() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try ServeProcess(arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home)], home: home)
+        defer { server.stop() }
+        let config = home.appendingPathComponent("config/actq")
+        try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+        try "default_profile = \"test\"\n[profiles.test]\nurl = \"\(server.url)\"\nuser = \"jenny\"\n"
+            .write(to: config.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
+        let sessionFile = home.appendingPathComponent("state/actq/sessions.json").path
+
+        // No password anywhere: only a valid session from the environment can answer.
+        let login = try ActqProcess.run(["login"], environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(login.status == 0, "\(login.stderr)")
+        let kept = try String(contentsOfFile: sessionFile, encoding: .utf8)
+        let session = try #require(kept.split(separator: "\"").dropLast().last.map(String.init))
+        try FileManager.default.removeItem(atPath: sessionFile)
+        let query = try ActqProcess.run(["-e", "customer = 1002", "--format", "ndjson"], environment: ["ACTQ_SESSION": session], home: home)
+        #expect(query.status == 0, "\(query.stderr)")
+        #expect(query.stdout.split(separator: "\n").count == 2)
+        #expect(!FileManager.default.fileExists(atPath: sessionFile))
+
+        // --db still picks the local store.
+        let local = try ActqProcess.run(["-e", "customer = 1002", "--format", "ndjson", "--db", try ActqProcess.fixtureStore.get()], home: home)
+        #expect(local.stdout == query.stdout)
+    }
+
+    @Test func insecureSaysSo() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let result = try ActqProcess.run(["-e", "status = open", "--url", "https://127.0.0.1:9/system", "--user", "jenny",
+                                          "--insecure", "--timeout", "1"], environment: ["ACTQ_PASSWORD": "x"], home: home)
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("warning: TLS certificates of https://127.0.0.1:9/system are not verified (--insecure)"))
+    }
+
     @Test func profilesAndXMLOnTheWire() throws {
         let home = try Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
