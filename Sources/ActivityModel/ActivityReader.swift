@@ -108,6 +108,7 @@ public enum ActivityReader {
                 // activity, possibly the first line of NDJSON.
                 var document = false
                 var single = JSONObject()
+                var keys = KeySet()
                 let line = input.line
                 try parser.parseMembers(depth: 0) { key in
                     if key == "activity", !document, single.members.isEmpty {
@@ -122,7 +123,7 @@ public enum ActivityReader {
                         _ = try parser.parseValue(depth: 1)  // paginationInfo and the like
                         return
                     }
-                    if single.members.contains(where: { $0.key == key }) { throw parser.error("duplicate key \"\(key)\"") }
+                    guard keys.insert(key, among: single.members) else { throw parser.error("duplicate key \"\(key)\"") }
                     single.members.append(JSONMember(key, try parser.parseValue(depth: 1)))
                 }
                 if document { return try trailing(parser, file: file) }

@@ -60,7 +60,31 @@ public enum ActivityXML {
         struct Node {
             var name: String
             var members: [JSONMember] = []
+            /// Where each child name sits in `members`, so that a repeated child is found at once.
+            var positions: [String: Int] = [:]
             var text = ""
+
+            /// Adds a child: the first of its name as a member (a list for list elements), later
+            /// ones gathered into a list. (A child's own value is never a list, so a list member
+            /// is one this built.)
+            mutating func add(_ name: String, _ value: JSONValue, alwaysList: Bool) {
+                guard let position = positions[name] else {
+                    positions[name] = members.count
+                    members.append(JSONMember(name, alwaysList ? .array([value]) : value))
+                    return
+                }
+                // Take the value out before appending, so that the list grows in place instead of
+                // being copied for every child (100,000 children would be quadratic).
+                var existing = members[position].value
+                members[position].value = .null
+                if case .array(var elements) = existing {
+                    existing = .null
+                    elements.append(value)
+                    members[position].value = .array(elements)
+                } else {
+                    members[position].value = .array([existing, value])
+                }
+            }
         }
 
         let file: String
@@ -106,7 +130,7 @@ public enum ActivityXML {
                 }
                 startLine = parser.lineNumber
             }
-            var node = Node(name: name)
+            var node = Node(name: XMLName.decode(name))
             // Attributes come unordered: put them in the order the JSON form uses.
             let order = ["id", "rel", "href"]
             let keys = attributes.keys.sorted { lhs, rhs in
@@ -162,25 +186,8 @@ public enum ActivityXML {
                 index += 1
                 return
             }
-            var parent = stack.removeLast()
-            if let position = parent.members.firstIndex(where: { $0.key == node.name }) {
-                if case .array(var elements) = parent.members[position].value, ActivityXML.listElements.contains(node.name)
-                    || isRepeated(parent.members[position].value) {
-                    elements.append(value)
-                    parent.members[position].value = .array(elements)
-                } else {
-                    parent.members[position].value = .array([parent.members[position].value, value])
-                }
-            } else {
-                parent.members.append(JSONMember(node.name, ActivityXML.listElements.contains(node.name) ? .array([value]) : value))
-            }
-            parent.text = ""
-            stack.append(parent)
-        }
-
-        private func isRepeated(_ value: JSONValue) -> Bool {
-            if case .array = value { return true }
-            return false
+            stack[stack.count - 1].add(node.name, value, alwaysList: ActivityXML.listElements.contains(node.name))
+            stack[stack.count - 1].text = ""
         }
 
         func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
@@ -229,7 +236,7 @@ public enum ActivityXML {
     }
 
     private static func write(_ name: String, _ value: JSONValue, parent: String, into output: inout String) {
-        let tag = prefix(for: name, parent: parent) + name
+        let tag = prefix(for: name, parent: parent) + XMLName.encode(name)
         switch value {
         case .null:
             return
@@ -272,7 +279,7 @@ public enum ActivityXML {
             case "'": output += "&apos;"
             case "\r": output += "&#13;"
             default:
-                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" {
+                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
                     // Not representable in XML 1.0; keep the text readable.
                     output += "\u{FFFD}"
                 } else {

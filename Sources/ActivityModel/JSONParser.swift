@@ -82,8 +82,9 @@ public struct JSONParser {
 
     public func parseObject(depth: Int) throws -> JSONObject {
         var object = JSONObject()
+        var keys = KeySet()
         try parseMembers(depth: depth) { (key: String) throws in
-            if object.members.contains(where: { $0.key == key }) { throw error("duplicate key \"\(key)\"") }
+            guard keys.insert(key, among: object.members) else { throw error("duplicate key \"\(key)\"") }
             object.members.append(JSONMember(key, try parseValue(depth: depth + 1)))
         }
         return object
@@ -217,5 +218,21 @@ public struct JSONParser {
             value = value << 4 | digit
         }
         return value
+    }
+}
+
+/// The keys of an object being read, to refuse a repeated one. Small objects (nearly all) are
+/// searched; from 16 members on a set is kept, so that an object of 200,000 keys costs 200,000
+/// look-ups rather than 20 billion comparisons.
+public struct KeySet {
+    private var seen: Set<String>?
+
+    public init() {}
+
+    /// Whether `key` is new among `members` (the members read so far, before `key`'s).
+    public mutating func insert(_ key: String, among members: [JSONMember]) -> Bool {
+        if seen == nil, members.count >= 16 { seen = Set(members.map(\.key)) }
+        if seen != nil { return seen!.insert(key).inserted }
+        return !members.contains(where: { $0.key == key })
     }
 }

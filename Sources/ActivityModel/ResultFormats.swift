@@ -195,11 +195,9 @@ public struct TableLayout {
         self.rows = rows.map { $0.map(TableLayout.sanitize) }
     }
 
-    /// Control characters and line breaks would break the grid: show them as spaces.
-    public static func sanitize(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
-    }
+    /// Data on a terminal: controls, bidi overrides and line breaks would act on it or break the
+    /// grid; they are shown as stand-ins (`InertText`).
+    public static func sanitize(_ text: String) -> String { InertText.line(text) }
 
     /// Natural widths of the columns.
     public var naturalWidths: [Int] {

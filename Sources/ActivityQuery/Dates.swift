@@ -125,7 +125,16 @@ public enum APIDate {
             }
             bytes += digits
         }
-        put(year, 4); bytes.append(0x2D); put(month, 2); bytes.append(0x2D); put(dayOfMonth, 2)
+        if (0...9999).contains(year) {
+            put(year, 4)
+        } else {
+            // Outside the API's four-digit years (a bug elsewhere, or data from a strange server):
+            // ISO 8601's expanded form, never a trap.
+            bytes.append(year < 0 ? 0x2D : 0x2B)
+            let magnitude = year.magnitude
+            put(Int64(magnitude), max(4, String(magnitude).utf8.count))
+        }
+        bytes.append(0x2D); put(month, 2); bytes.append(0x2D); put(dayOfMonth, 2)
         bytes.append(0x54)
         put(rest / 3_600_000, 2); bytes.append(0x3A); put(rest / 60_000 % 60, 2); bytes.append(0x3A)
         put(rest / 1000 % 60, 2); bytes.append(0x2E); put(rest % 1000, 3); bytes.append(0x5A)

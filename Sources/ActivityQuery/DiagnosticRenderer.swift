@@ -76,8 +76,8 @@ public struct DiagnosticRenderer {
             } else {
                 let scalarText = String(decoding: all[cursor..<cursor + length], as: UTF8.self)
                 let scalar = scalarText.unicodeScalars.first!
-                if scalar.value < 0xA0 {
-                    cells.append(("\u{FFFD}", 1, offset))  // C1 control characters
+                if InertText.isActive(scalar) {
+                    cells.append(("\u{FFFD}", 1, offset))  // C1 controls, bidi overrides and isolates
                 } else {
                     cells.append((scalarText, DisplayWidth.of(scalar), offset))
                 }

@@ -28,6 +28,16 @@ public struct RemoteConfiguration: Sendable {
     public var retryDelay: Double = 0.25
     /// Requests of one plan (`or`, `in (…)`) in flight at once.
     public var maxConcurrentRequests = 8
+    /// The largest answer body read; a larger one is refused (no server answer needs more).
+    public var maximumBodySize = 64 << 20
+
+    /// Timeouts a user may ask for, in seconds: up to a day, at least a millisecond.
+    public static let timeoutRange: ClosedRange<Double> = 0.001...86_400
+
+    /// Whether `seconds` is a timeout actq can wait for (finite, within `timeoutRange`).
+    public static func isValidTimeout(_ seconds: Double) -> Bool {
+        seconds.isFinite && timeoutRange.contains(seconds)
+    }
 
     public init(baseURL: String, user: String) {
         var base = baseURL
@@ -70,6 +80,9 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         guard let url = URL(string: configuration.baseURL), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", url.host != nil else {
             throw RemoteError(.failed, "'\(configuration.baseURL)' is not an http or https URL such as https://host/system")
+        }
+        for seconds in [configuration.connectTimeout, configuration.readTimeout] where !RemoteConfiguration.isValidTimeout(seconds) {
+            throw RemoteError(.failed, "a timeout of \(seconds) seconds is out of range (0.001 to 86400)")
         }
         self.configuration = configuration
         self.sessionState = Mutex(session)
@@ -191,11 +204,25 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         var number = 1
         var total = 0
         var received = 0
+        var seen = Set<Int64>()
         while true {
             if interrupted.load(ordering: .relaxed) { throw RemoteError(.failed, "cancelled") }
             paged.window = .page(number: number, size: size)
             let page = try fetch(paged)
-            if number == 1 { total = page.total }
+            if number == 1 {
+                total = page.total
+            } else if page.total != total && !page.rows.isEmpty {
+                // Pages of one result must agree on its size; a server that changes it mid-way
+                // (or counts at random) would make "every page" a guess.
+                throw RemoteError(.failed, "the server's paginationInfo is inconsistent: page 1 counted \(total) matches, page \(number) counts \(page.total); try again, or without --all")
+            }
+            for row in page.rows where !seen.insert(row.id).inserted {
+                // A server that ignores $pagenum would send the same page forever.
+                throw RemoteError(.failed, "the server sent activity \(row.id) again on page \(number); it does not page this result consistently")
+            }
+            if received + page.rows.count > total {
+                throw RemoteError(.failed, "the server sent more activities (\(received + page.rows.count)) than its paginationInfo count (\(total))")
+            }
             try body(page, total)
             received += page.rows.count
             if page.rows.count < size || received >= min(total, need ?? .max) { return (total, number) }
@@ -375,7 +402,8 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         while true {
             let deadline = NIODeadline.now() + .milliseconds(Int64((configuration.connectTimeout + configuration.readTimeout) * 1000))
             do {
-                let response = try client.execute(request: request, deadline: deadline).wait()
+                let accumulator = ResponseAccumulator(request: request, maxBodySize: configuration.maximumBodySize)
+                let response = try client.execute(request: request, delegate: accumulator, deadline: deadline).futureResult.wait()
                 if response.status.code >= 500, attempt < configuration.retries {
                     attempt += 1
                     Thread.sleep(forTimeInterval: delay)
@@ -416,6 +444,9 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             case .invalidURL, .emptyHost, .emptyScheme: return ("not a valid URL", .failed, false)
             default: return ("\(error)", .unreachable, false)
             }
+        }
+        if error is ResponseAccumulator.ResponseTooBigError {
+            return ("the answer is larger than \(configuration.maximumBodySize >> 20) MiB; no search answer is that large", .failed, false)
         }
         if let error = error as? HTTPParserError {
             if case .invalidEOFState = error {

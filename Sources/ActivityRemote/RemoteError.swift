@@ -1,3 +1,5 @@
+import ActivityQuery
+
 /// Why a remote search or login failed: one line for the user, and a kind that decides the exit
 /// code. Messages never contain a password or a session ID.
 public struct RemoteError: Error, CustomStringConvertible, Sendable {
@@ -17,7 +19,9 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable {
 
     public init(_ kind: Kind, _ message: String, code: String? = nil) {
         self.kind = kind
-        self.message = message
+        // Messages carry text from the server (its developerMessage, a Location header): made
+        // inert here, once, so that no server can write escape sequences to the user's terminal.
+        self.message = InertText.line(message)
         self.code = code
     }
 

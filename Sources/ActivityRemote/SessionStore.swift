@@ -3,7 +3,7 @@ import Foundation
 
 /// Sessions kept between runs, one per base URL and user, in a file only its owner can read
 /// (`$XDG_STATE_HOME/actq/sessions.json`, mode 0600). Writes go to a temporary file that is
-/// renamed over the old one, so a crash never leaves half a file.
+/// renamed over the old one (`AtomicFile`), so a crash never leaves half a file.
 public struct SessionStore: Sendable {
     public let path: String
 
@@ -17,10 +17,26 @@ public struct SessionStore: Sendable {
         entries()[Self.key(url: url, user: user)]
     }
 
+    /// Keeps (or, with nil, forgets) the session. The file is read, changed and written under a
+    /// lock, so that concurrent logins (two terminals, a script) never lose each other's session.
     public func save(_ session: String?, url: String, user: String) throws {
-        var entries = entries()
-        entries[Self.key(url: url, user: user)] = session
-        try write(entries)
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw RemoteError(.failed, "cannot write the session file \(path): \(error.localizedDescription)")
+        }
+        do {
+            try FileLock.withLock(path + ".lock") {
+                var entries = entries()
+                entries[Self.key(url: url, user: user)] = session
+                let object = JSONObject(entries.keys.sorted().map { JSONMember($0, .string(entries[$0]!)) })
+                try AtomicFile.write(Array((JSONWriter.string(.object(object)) + "\n").utf8), to: path, mode: 0o600)
+            }
+        } catch let failure as AtomicFile.Failure {
+            throw RemoteError(.failed, "cannot keep the session: \(failure.description)")
+        }
     }
 
     private func entries() -> [String: String] {
@@ -31,24 +47,5 @@ public struct SessionStore: Sendable {
             if case .string(let session) = member.value { result[member.key] = session }
         }
         return result
-    }
-
-    private func write(_ entries: [String: String]) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let object = JSONObject(entries.keys.sorted().map { JSONMember($0, .string(entries[$0]!)) })
-        let text = JSONWriter.string(.object(object)) + "\n"
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw RemoteError(.failed, "cannot write the session file \(path): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        fchmod(fd, 0o600)
-        close(fd)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw RemoteError(.failed, "cannot write the session file \(path)")
-        }
     }
 }

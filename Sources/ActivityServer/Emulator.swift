@@ -15,14 +15,22 @@ public final class Emulator: Sendable {
     public let users: UserDirectory
     public let sessions: SessionTable
     private let stores: StorePool
+    /// Where failures inside the emulator are told (the client gets a generic message).
+    let logger: Logger
 
-    public init(storePath: String, users: UserDirectory, sessions: SessionTable = SessionTable()) throws {
+    public init(storePath: String, users: UserDirectory, sessions: SessionTable = SessionTable(),
+                logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         self.users = users
         self.sessions = sessions
+        self.logger = logger
         self.stores = try StorePool(path: storePath)
     }
 
     // MARK: Routing
+
+    /// What one search may carry: bounded so that no request costs unbounded time or memory.
+    public static let maximumQueryLength = 16 * 1024
+    public static let maximumCustomAttributes = 100
 
     static let activityPath = "/ws/v12/interaction/activity"
     static let loginPath = "/ws/v12/authentication/user/login"
@@ -36,7 +44,7 @@ public final class Emulator: Sendable {
         switch path {
         case Self.activityPath:
             guard method == .get || method == .head else { return methodNotAllowed(request, allowed: "GET") }
-            return search(request)
+            return await search(request)
         case Self.loginPath:
             guard method == .post else { return methodNotAllowed(request, allowed: "POST") }
             return await login(request)
@@ -94,7 +102,7 @@ public final class Emulator: Sendable {
 
     // MARK: Search
 
-    private func search(_ request: Request) -> Response {
+    private func search(_ request: Request) async -> Response {
         guard let wire = Wire.negotiate(request.headers[.accept]) else {
             return failure(.notAcceptable, "Accept must allow application/json or application/xml", request, wire: .json)
         }
@@ -110,7 +118,12 @@ public final class Emulator: Sendable {
             return failure(.forbidden, "user \(userName) may not view activities (the 'View Agent Console' action is missing)",
                            request, wire: wire, headers: headers)
         }
-        let (query, diagnostics) = RequestDecoder.decode(request.uri.query ?? "")
+        let queryString = request.uri.query ?? ""
+        guard queryString.utf8.count <= Self.maximumQueryLength else {
+            return failure(.badRequest, "the query string is longer than \(Self.maximumQueryLength / 1024) KiB", request,
+                           wire: wire, headers: headers)
+        }
+        let (query, diagnostics) = RequestDecoder.decode(queryString)
         guard let query else {
             let errors = diagnostics.filter { $0.severity == .error }
             // Unknown and repeated parameters are the API's "unsupported query parameter(s)".
@@ -120,10 +133,15 @@ public final class Emulator: Sendable {
                            request, wire: wire, headers: headers,
                            details: errors.map { ("parameter", $0.message) })
         }
-        var body = ByteBuffer()
+        guard query.customAttributes.count <= Self.maximumCustomAttributes else {
+            return failure(.badRequest, "a search may name at most \(Self.maximumCustomAttributes) custom attributes; this one names \(query.customAttributes.count)",
+                           request, wire: wire, headers: headers)
+        }
         let summary: SearchSummary
+        let body: ByteBuffer
         do {
-            summary = try stores.withStore { store in
+            (summary, body) = try await stores.withStore { store in
+                var body = ByteBuffer()
                 switch wire {
                 case .json:
                     // The stored JSON goes into the body as it is, with the writer's framing.
@@ -134,17 +152,19 @@ public final class Emulator: Sendable {
                         body.writeBytes(json)
                     }
                     body.writeString(writer.end(summary))
-                    return summary
+                    return (summary, body)
                 case .xml:
                     var writer = XMLResultWriter()
                     body.writeString(writer.begin())
                     let summary = try store.search(query, all: false) { row in body.writeString(try writer.row(json: row.json)) }
                     body.writeString(writer.end(summary))
-                    return summary
+                    return (summary, body)
                 }
             }
         } catch {
-            return failure(.serverFailure, "the search failed: \(error)", request, wire: wire, headers: headers)
+            // What failed inside (SQL, file names) goes to the log, never to the client.
+            logger.error("search failed: \(error)", metadata: ["query": .string(request.uri.query ?? "")])
+            return failure(.serverFailure, "the search failed on the server", request, wire: wire, headers: headers)
         }
         guard summary.returned > 0 else { return Response(status: .noContent, headers: headers) }
         headers[.contentType] = wire.contentType
@@ -187,20 +207,73 @@ public final class Emulator: Sendable {
     }
 }
 
-/// Read-only connections to the store, one per concurrent request.
+/// Read-only connections to the store, each owned by a thread of its own. SQLite calls block,
+/// so they never run on Swift's cooperative threads (which would stall every other request):
+/// a request hands its search to this pool and awaits the answer.
 final class StorePool: Sendable {
     let path: String
-    private let idle: Mutex<[ActivityStore]>
+    private let jobs = JobQueue()
 
-    init(path: String) throws {
+    /// `threads` connections; searches beyond that wait their turn in arrival order.
+    init(path: String, threads: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount * 2))) throws {
         self.path = path
-        idle = Mutex([try ActivityStore(path: path, readOnly: true)])
+        // Open every connection now: a missing or foreign store fails here, not per request.
+        let stores = try (0..<threads).map { _ in try ActivityStore(path: path, readOnly: true) }
+        for store in stores {
+            let jobs = jobs
+            let thread = Thread {
+                while let job = jobs.take() { job(store) }
+            }
+            thread.name = "actq-store"
+            thread.start()
+        }
     }
 
-    func withStore<T>(_ body: (ActivityStore) throws -> T) throws -> T {
-        let store = try idle.withLock { $0.popLast() } ?? ActivityStore(path: path, readOnly: true)
-        defer { idle.withLock { $0.append(store) } }
-        return try body(store)
+    deinit { jobs.close() }
+
+    /// Runs `body` with a connection on a pool thread.
+    func withStore<T: Sendable>(_ body: @escaping @Sendable (ActivityStore) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            jobs.put { store in continuation.resume(with: Result { try body(store) }) }
+        }
+    }
+}
+
+/// Jobs for the store threads, first in first out.
+private final class JobQueue: @unchecked Sendable {  // state guarded by `condition`
+    typealias Job = @Sendable (ActivityStore) -> Void
+    private let condition = NSCondition()
+    private var waiting: [Job] = []
+    private var head = 0
+    private var closed = false
+
+    func put(_ job: @escaping Job) {
+        condition.lock()
+        waiting.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func take() -> Job? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == waiting.count, !closed { condition.wait() }
+        guard head < waiting.count else { return nil }
+        let job = waiting[head]
+        head += 1
+        if head == waiting.count || head > 1024 {
+            // Drop the taken jobs: a plain array as a queue, without quadratic shifting.
+            waiting.removeFirst(head)
+            head = 0
+        }
+        return job
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

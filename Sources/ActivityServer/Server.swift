@@ -7,7 +7,7 @@ extension Emulator {
     /// port bound is handed to `onRunning`). Each request is logged with its method, path,
     /// status and time; headers and bodies, which hold sessions and passwords, never are.
     public func application(
-        host: String = "127.0.0.1", port: Int = 8080, logger: Logger,
+        host: String = "127.0.0.1", port: Int = 8080, limits: ConnectionLimits = ConnectionLimits(), logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> Application<CallbackResponder<BasicRequestContext>> {
         let responder = CallbackResponder<BasicRequestContext> { [self] request, _ in
@@ -22,6 +22,7 @@ extension Emulator {
         }
         return Application(
             responder: responder,
+            server: limits.server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "actq-emulator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger

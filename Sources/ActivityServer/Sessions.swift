@@ -27,9 +27,14 @@ public final class SessionTable: Sendable {
         self.clock = clock
     }
 
+    /// The idle timeout in nanoseconds, saturating: a timeout longer than the clock can count
+    /// (about 584 years) means "never idle", not a trap.
     private var timeoutNanoseconds: UInt64 {
         let (seconds, attoseconds) = idleTimeout.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        let (whole, overflow) = UInt64(max(0, seconds)).multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return .max }
+        let (total, carry) = whole.addingReportingOverflow(UInt64(max(0, attoseconds) / 1_000_000_000))
+        return carry ? .max : total
     }
 
     /// Opens a session; with `force`, the user's oldest sessions end to make room.

@@ -12,6 +12,9 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// Match counts by filter, valid while `PRAGMA data_version` stays the same (it changes when
     /// another connection commits), so paging through a result counts its matches once.
     private let counts = Mutex<(version: Int64, byFilter: [String: Int])>((-1, [:]))
+    /// Prepared search statements. GRDB's own statement cache keeps every SQL text it sees, and
+    /// the SQL varies with the set of filters and of custom attributes: this one is bounded.
+    private let statements = StatementCache(capacity: 64)
 
     public static let schemaVersion = 1
 
@@ -30,22 +33,53 @@ public final class ActivityStore: ActivityBackend, Sendable {
     }
 
     /// Opens (and, unless `readOnly`, creates) a store.
+    ///
+    /// Stores are in SQLite's WAL mode: readers never wait for a writer, and a writer that died
+    /// in the middle of a write (a `kill -9`, a power cut) leaves nothing half-done: the next
+    /// connection, reading or writing, recovers the store. A store from before WAL (a rollback
+    /// journal) left "hot" by a crashed writer is rolled back here, by one read-write open,
+    /// when a read-only open finds it so.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
+        if readOnly, !FileManager.default.fileExists(atPath: path) {
+            throw StoreError.cannotOpen(path, "no such file")
+        }
+        do {
+            queue = try Self.open(path, readOnly: readOnly)
+        } catch let error as DatabaseError where readOnly && Self.needsRecovery(error) {
+            // A crashed writer's rollback journal: only a read-write connection can roll it back.
+            guard access(path, W_OK) == 0 else {
+                throw StoreError.cannotOpen(path, "an interrupted write left it to be recovered, which needs write access to the file once (open it as its owner)")
+            }
+            _ = try Self.open(path, readOnly: false)
+            queue = try Self.open(path, readOnly: true)
+        }
+    }
+
+    /// Whether a read-only open failed because the store needs a writer to recover it.
+    private static func needsRecovery(_ error: DatabaseError) -> Bool {
+        error.extendedResultCode == .SQLITE_READONLY_ROLLBACK || error.extendedResultCode == .SQLITE_READONLY_RECOVERY
+            || error.extendedResultCode == .SQLITE_READONLY_CANTINIT || error.resultCode == .SQLITE_READONLY
+    }
+
+    private static func open(_ path: String, readOnly: Bool) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.readonly = readOnly
+        // Writers switch the store to WAL (it stays so in the file); readers take it as it is.
+        configuration.journalMode = readOnly ? .default : .wal
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             // Reads through a memory map skip a read() per page: wide rows make filters that
             // look at the table (and OFFSETs) touch many pages.
             try db.execute(sql: "PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824")
+            // A large import leaves a large WAL; keep at most 64 MiB of it after a checkpoint.
+            if !readOnly { try db.execute(sql: "PRAGMA journal_size_limit = 67108864") }
         }
-        if readOnly, !FileManager.default.fileExists(atPath: path) {
-            throw StoreError.cannotOpen(path, "no such file")
-        }
+        let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
         } catch let error as DatabaseError {
+            if needsRecovery(error) { throw error }
             throw error.resultCode == .SQLITE_NOTADB ? StoreError.notAStore(path) : StoreError.cannotOpen(path, error.message ?? "\(error)")
         }
         do {
@@ -56,7 +90,21 @@ public final class ActivityStore: ActivityBackend, Sendable {
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notAStore(path)
+        } catch let error as DatabaseError where !needsRecovery(error) {
+            throw StoreError.cannotOpen(path, error.message ?? "\(error)")
         }
+        return queue
+    }
+
+    /// Folds the WAL into the main file and empties it (waiting for readers up to the busy timeout).
+    public func checkpoint() throws {
+        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    /// Closes the connection now (it closes by itself when the store goes away); in WAL mode the
+    /// last connection to close folds the WAL into the main file, which is then complete alone.
+    public func close() throws {
+        try queue.close()
     }
 
     private static func checkSchema(_ db: Database, path: String) throws {
@@ -246,7 +294,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
                 arguments += [limit, offset]
             }
             var returned = 0
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: text), arguments: arguments)
+            let rows = try Row.fetchCursor(statements.statement(text, in: db), arguments: arguments)
             while let row = try rows.next() {
                 try body(row)
                 returned += 1
@@ -267,7 +315,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
         }.joined(separator: " OR ")
         let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
         if let known = counts.withLock({ $0.version == version ? $0.byFilter[key] : nil }) { return known }
-        let total = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM activity" + sql.whereClause),
+        let total = try Int.fetchOne(statements.statement("SELECT count(*) FROM activity" + sql.whereClause, in: db),
                                      arguments: sql.arguments) ?? 0
         counts.withLock { cache in
             if cache.version != version || cache.byFilter.count >= 512 { cache = (version, [:]) }
@@ -301,6 +349,32 @@ public final class ActivityStore: ActivityBackend, Sendable {
             try String.fetchAll(db, sql: "SELECT name FROM custom_attribute GROUP BY name ORDER BY count(*) DESC, name LIMIT ?",
                                 arguments: [limit])
         }
+    }
+}
+
+/// Prepared statements by SQL text, at most `capacity` of them; the least recently used goes
+/// first. Used only inside the store's database closures, which run one at a time.
+final class StatementCache: @unchecked Sendable {
+    private var entries: [String: (statement: Statement, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var count: Int { entries.count }
+
+    func statement(_ sql: String, in db: Database) throws -> Statement {
+        clock += 1
+        if let entry = entries[sql] {
+            entries[sql] = (entry.statement, clock)
+            return entry.statement
+        }
+        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key {
+            entries[oldest] = nil
+        }
+        let statement = try db.makeStatement(sql: sql)
+        entries[sql] = (statement, clock)
+        return statement
     }
 }
 

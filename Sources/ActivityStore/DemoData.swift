@@ -13,6 +13,12 @@ public struct DemoData {
         self.until = until
     }
 
+    /// The span the activities are spread over, before `until`.
+    public static let span: Int64 = 730 * APIDate.millisPerDay
+
+    /// The `until` instants a demo set can have: its two years lie within the API's years 1–9999.
+    public static let untilRange: ClosedRange<Int64> = (APIDate.earliest + span)...APIDate.latest
+
     static let types: [((String, String), Int)] = [
         (("email", "Email"), 45), (("chat", "Chat"), 25), (("task", "Task"), 15), (("call_track", "Call Track"), 15),
     ]
@@ -56,8 +62,7 @@ public struct DemoData {
         let queue = random.pick(Self.queues)
         let department = random.pick(Self.departments)
         let creator = random.pick(Self.users)
-        let twoYears: Int64 = 730 * APIDate.millisPerDay
-        let created = until - Int64(random.next() % UInt64(twoYears))
+        let created = until - Int64(random.next() % UInt64(Self.span))
         let modified = min(until, created + Int64(random.next() % UInt64(30 * APIDate.millisPerDay)))
         let customerID = Int64(random.int(1002...1600))
         let customerName = Self.customerNames[Int(customerID) % Self.customerNames.count]

@@ -116,6 +116,10 @@ struct OutgoingNotification: Encodable {
 }
 
 /// `Content-Length` framing over a byte stream (LSP's base protocol).
+///
+/// Bytes are kept in one buffer with a read position: a frame is taken by moving the position,
+/// and the consumed bytes are dropped only when they are most of the buffer, so that thousands
+/// of pipelined messages arriving in one read cost linear time, not a copy of the rest per frame.
 public final class MessageFraming: @unchecked Sendable {  // used by one reader thread at a time
     public enum Frame: Sendable {
         case message(Data)
@@ -124,49 +128,81 @@ public final class MessageFraming: @unchecked Sendable {  // used by one reader 
     }
 
     private let input: FileHandle
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
+    private var position = 0
+    /// Where to look for the header's end next (nothing before it can hold one).
+    private var searched = 0
     /// Messages larger than this are refused (and skipped) rather than buffered.
     public var maximumLength = 64 << 20
+    /// A header block longer than this is garbage.
+    public static let maximumHeaderLength = 64 << 10
 
     public init(input: FileHandle) { self.input = input }
 
     /// The next frame, or nil at the end of the input.
     public func next() -> Frame? {
         while true {
-            if let range = buffer.range(of: Data("\r\n\r\n".utf8)) {
-                let header = String(decoding: buffer[buffer.startIndex..<range.lowerBound], as: UTF8.self)
+            if let headerEnd = findHeaderEnd() {
+                let header = String(decoding: buffer[position..<headerEnd], as: UTF8.self)
+                let bodyStart = headerEnd + 4
                 var length: Int?
-                for line in header.components(separatedBy: "\r\n") {
+                for line in header.split(separator: "\r\n") {
                     let parts = line.split(separator: ":", maxSplits: 1)
                     if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-length" {
                         length = Int(parts[1].trimmingCharacters(in: .whitespaces))
                     }
                 }
                 guard let length, length >= 0, length <= maximumLength else {
-                    buffer.removeSubrange(buffer.startIndex..<range.upperBound)
+                    consume(to: bodyStart)
                     return .malformed("missing or invalid Content-Length header")
                 }
-                let bodyStart = range.upperBound
-                while buffer.distance(from: bodyStart, to: buffer.endIndex) < length {
+                while buffer.count - bodyStart < length {
                     guard fill() else { return nil }
                 }
-                let body = buffer[bodyStart..<buffer.index(bodyStart, offsetBy: length)]
-                buffer.removeSubrange(buffer.startIndex..<buffer.index(bodyStart, offsetBy: length))
-                return .message(Data(body))
+                let body = Data(buffer[bodyStart..<(bodyStart + length)])
+                consume(to: bodyStart + length)
+                return .message(body)
             }
-            if buffer.count > 64 << 10, buffer.range(of: Data("\r\n\r\n".utf8)) == nil {
+            if buffer.count - position > Self.maximumHeaderLength {
                 // Garbage without a header end: drop it, keeping a tail that may start a header.
-                buffer = buffer.suffix(3)
+                consume(to: buffer.count - 3)
                 return .malformed("no header found in the input")
             }
             guard fill() else { return nil }
         }
     }
 
+    /// The offset of the `\r\n\r\n` ending the header that starts at `position`.
+    private func findHeaderEnd() -> Int? {
+        var index = max(position, searched)
+        while index + 3 < buffer.count {
+            if buffer[index] == 0x0D, buffer[index + 1] == 0x0A, buffer[index + 2] == 0x0D, buffer[index + 3] == 0x0A {
+                return index
+            }
+            index += 1
+        }
+        searched = max(position, buffer.count - 3)
+        return nil
+    }
+
+    private func consume(to offset: Int) {
+        position = offset
+        searched = offset
+        if position == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            position = 0
+            searched = 0
+        } else if position > 1 << 20, position > buffer.count / 2 {
+            buffer.removeFirst(position)
+            searched -= position
+            position = 0
+        }
+    }
+
     private func fill() -> Bool {
         let data = input.availableData
         if data.isEmpty { return false }
-        buffer.append(data)
+        buffer.append(contentsOf: data)
         return true
     }
 

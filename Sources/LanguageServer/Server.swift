@@ -1,5 +1,6 @@
 import ActivityQuery
 import Foundation
+import Synchronization
 
 /// The actq language server: diagnostics, completion, hover, formatting, semantic tokens and
 /// document symbols for `.actq` files, from the same parser, validator and completion engine as
@@ -99,7 +100,8 @@ public final class LanguageServer {
     private(set) public var encoding: Encoding = .utf16
     private var initialized = false
     private var shutdownRequested = false
-    private var cancelled: Set<RequestID> = []
+    /// Requests cancelled before they were handled; noted by the reader thread as frames arrive.
+    private let cancellations = Cancellations()
     private let send: (Data) -> Void
     public var context: () -> DateContext
     public var values: CompletionValueSource?
@@ -129,7 +131,7 @@ public final class LanguageServer {
             return
         }
         if let id = message.id {
-            if cancelled.remove(id) != nil {
+            if cancellations.take(id) {
                 respond(id: id, error: ResponseError(code: ResponseError.requestCancelled, message: "cancelled"))
                 return
             }
@@ -145,12 +147,35 @@ public final class LanguageServer {
         }
     }
 
-    /// Marks requests cancelled before they are handled (the transport reads ahead).
+    /// Marks requests cancelled before they are handled (the transport reads ahead). Safe to
+    /// call from the reader thread; only bodies that mention `$/cancelRequest` are decoded.
     public func noteCancellation(_ body: Data) {
-        guard let message = try? JSONDecoder().decode(IncomingMessage.self, from: body), message.method == "$/cancelRequest",
-            let id = message.params?["id"] else { return }
-        if let number = id.int { cancelled.insert(.number(number)) }
-        if let string = id.string { cancelled.insert(.string(string)) }
+        cancellations.note(body)
+    }
+
+    /// Serves the messages framed on `input` until it ends or `exit` comes: a reader thread
+    /// takes frames off the input as they arrive (and notes cancellations at once), the calling
+    /// thread handles them in order. Returns the exit code `exit` asked for, nil at the end of
+    /// the input.
+    public func run(input: FileHandle) -> Int32? {
+        let inbox = FrameQueue()
+        let framing = MessageFraming(input: input)
+        let cancellations = cancellations
+        Thread.detachNewThread {
+            while let frame = framing.next() {
+                if case .message(let body) = frame { cancellations.note(body) }
+                inbox.put(frame)
+            }
+            inbox.close()
+        }
+        while let frame = inbox.take() {
+            switch frame {
+            case .message(let body): handle(body)
+            case .malformed(let reason): reportMalformedFrame(reason)
+            }
+            if let exitCode { return exitCode }
+        }
+        return nil
     }
 
     public func reportMalformedFrame(_ reason: String) {
@@ -269,45 +294,32 @@ public final class LanguageServer {
     }
 
     func position(of offset: Int, in source: SourceText) -> Position {
-        let clamped = min(max(0, offset), source.bytes.count)
-        let line = source.lineIndex(of: clamped)
-        var units = 0
-        var index = source.lineStarts[line]
-        while index < clamped {
-            let byte = source.bytes[index]
-            if byte & 0xC0 != 0x80 {
-                switch encoding {
-                case .utf8: units += 1
-                case .utf16: units += byte >= 0xF0 ? 2 : 1
-                case .utf32: units += 1
-                }
-            } else if encoding == .utf8 {
-                units += 1
-            }
-            index += 1
-        }
-        return Position(line: line, character: units)
+        var mapper = PositionMapper(source: source, encoding: encoding)
+        return mapper.position(of: offset)
     }
 
     func range(_ range: SourceRange, in source: SourceText) -> LSPRange {
-        LSPRange(start: position(of: range.start, in: source), end: position(of: range.end, in: source))
+        var mapper = PositionMapper(source: source, encoding: encoding)
+        return mapper.range(range)
     }
 
     // MARK: Features
 
     func diagnostics(_ uri: String) -> [LSPDiagnostic] {
         guard let document = documents[uri] else { return [] }
-        let source = document.source
+        var mapper = PositionMapper(source: document.source, encoding: encoding)
         var result: [LSPDiagnostic] = []
         do {
             for diagnostic in document.diagnostics {
-                let related = diagnostic.notes.compactMap { note in
-                    note.range.map { DiagnosticRelatedInformation(location: Location(uri: uri, range: range($0, in: source)), message: note.message) }
+                var related: [DiagnosticRelatedInformation] = []
+                for note in diagnostic.notes {
+                    guard let noteRange = note.range else { continue }
+                    related.append(DiagnosticRelatedInformation(location: Location(uri: uri, range: mapper.range(noteRange)), message: note.message))
                 }
                 var message = diagnostic.message
                 for note in diagnostic.notes where note.range == nil { message += "\n" + note.message }
                 result.append(LSPDiagnostic(
-                    range: range(diagnostic.range, in: source),
+                    range: mapper.range(diagnostic.range),
                     severity: diagnostic.severity == .error ? 1 : diagnostic.severity == .warning ? 2 : 3,
                     code: diagnostic.code.rawValue, source: "actq", message: message,
                     relatedInformation: related.isEmpty ? nil : related))
@@ -391,6 +403,7 @@ public final class LanguageServer {
         let (tokens, _) = Lexer.tokenize(source.bytes)
         var data: [Int] = []
         var previous = Position(line: 0, character: 0)
+        var mapper = PositionMapper(source: source, encoding: encoding)
         for token in tokens {
             let type: Int
             switch token.kind {
@@ -405,8 +418,8 @@ public final class LanguageServer {
             case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .dotDot, .bang: type = 2
             default: continue
             }
-            let start = position(of: token.range.start, in: source)
-            let end = position(of: token.range.end, in: source)
+            let start = mapper.position(of: token.range.start)
+            let end = mapper.position(of: token.range.end)
             guard start.line == end.line else { continue }  // tokens never span lines
             let deltaLine = start.line - previous.line
             data += [deltaLine, deltaLine == 0 ? start.character - previous.character : start.character,
@@ -420,13 +433,117 @@ public final class LanguageServer {
         let document = try document(params.textDocument.uri)
         let source = document.source
         var symbols: [DocumentSymbol] = []
+        var mapper = PositionMapper(source: source, encoding: encoding)
         ScriptParser.parse(source) { parsed in
             guard !parsed.syntax.tokens.isEmpty else { return }
             var name = source.text(parsed.syntax.range).replacingOccurrences(of: "\n", with: " ")
             if name.count > 80 { name = String(name.prefix(79)) + "…" }
-            let queryRange = range(parsed.syntax.range, in: source)
+            let queryRange = mapper.range(parsed.syntax.range)
             symbols.append(DocumentSymbol(name: name, kind: 12, range: queryRange, selectionRange: queryRange))
         }
         return symbols
+    }
+}
+
+/// Request IDs cancelled by `$/cancelRequest`, shared by the reader thread and the server.
+final class Cancellations: Sendable {
+    private let ids = Mutex<Set<RequestID>>([])
+    private static let marker = Data("$/cancelRequest".utf8)
+
+    func note(_ body: Data) {
+        guard body.range(of: Self.marker) != nil,
+              let message = try? JSONDecoder().decode(IncomingMessage.self, from: body), message.method == "$/cancelRequest",
+              let id = message.params?["id"] else { return }
+        if let number = id.int { ids.withLock { _ = $0.insert(.number(number)) } }
+        if let string = id.string { ids.withLock { _ = $0.insert(.string(string)) } }
+    }
+
+    /// Whether `id` was cancelled (forgetting it).
+    func take(_ id: RequestID) -> Bool {
+        ids.withLock { $0.remove(id) != nil }
+    }
+}
+
+/// Frames between the reader thread and the server loop, first in first out.
+final class FrameQueue: @unchecked Sendable {  // state guarded by `condition`
+    private let condition = NSCondition()
+    private var frames: [MessageFraming.Frame] = []
+    private var head = 0
+    private var closed = false
+
+    func put(_ frame: MessageFraming.Frame) {
+        condition.lock()
+        frames.append(frame)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func take() -> MessageFraming.Frame? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == frames.count, !closed { condition.wait() }
+        guard head < frames.count else { return nil }
+        let frame = frames[head]
+        head += 1
+        if head == frames.count || head > 4096 {
+            frames.removeFirst(head)
+            head = 0
+        }
+        return frame
+    }
+}
+
+/// Byte offsets to LSP positions in the negotiated encoding. Offsets asked for in increasing
+/// order (diagnostics, tokens, symbols) continue from the last one on the same line instead of
+/// counting from the line's start again: a one-line document of 50,000 queries stays linear.
+struct PositionMapper {
+    let source: SourceText
+    let encoding: LanguageServer.Encoding
+    private var line = -1
+    private var lineStart = 0
+    private var lineEnd = 0
+    private var offset = 0
+    private var units = 0
+
+    init(source: SourceText, encoding: LanguageServer.Encoding) {
+        self.source = source
+        self.encoding = encoding
+    }
+
+    mutating func position(of target: Int) -> Position {
+        let clamped = min(max(0, target), source.bytes.count)
+        if line < 0 || clamped < offset || clamped < lineStart || clamped > lineEnd {
+            line = source.lineIndex(of: clamped)
+            lineStart = source.lineStarts[line]
+            lineEnd = line + 1 < source.lineStarts.count ? source.lineStarts[line + 1] - 1 : source.bytes.count
+            offset = lineStart
+            units = 0
+        }
+        let bytes = source.bytes
+        while offset < clamped {
+            let byte = bytes[offset]
+            if byte & 0xC0 != 0x80 {
+                switch encoding {
+                case .utf8, .utf32: units += 1
+                case .utf16: units += byte >= 0xF0 ? 2 : 1
+                }
+            } else if encoding == .utf8 {
+                units += 1
+            }
+            offset += 1
+        }
+        return Position(line: line, character: units)
+    }
+
+    mutating func range(_ range: SourceRange) -> LSPRange {
+        let start = position(of: range.start)
+        return LSPRange(start: start, end: position(of: range.end))
     }
 }

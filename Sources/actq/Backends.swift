@@ -18,8 +18,17 @@ enum Backends {
         return .local
     }
 
+    /// The configuration file (`$XDG_CONFIG_HOME/actq/config.toml`); a bad one is a usage error.
+    static func loadConfig() throws -> Config {
+        do {
+            return try Config.load(path: Locations.configDirectory.appendingPathComponent("config.toml").path)
+        } catch let problem as Config.Problem {
+            throw CommandFailure.usage(problem.description)
+        }
+    }
+
     static func open(_ global: GlobalOptions) throws -> any ActivityBackend {
-        let config = try Config.load()
+        let config = try loadConfig()
         switch kind(global, config: config) {
         case .local: return try LocalBackend.open(global)
         case .remote: return try remote(global, config: config)
@@ -38,7 +47,10 @@ enum Backends {
     /// The remote backend, with its session from `ACTQ_SESSION` or the last run, and a password
     /// asked for only when a login is needed.
     static func remote(_ global: GlobalOptions, config: Config) throws -> RemoteBackend {
-        let profile = try config.profile(named: global.profile)
+        let profile: Config.Profile?
+        do { profile = try config.profile(named: global.profile) } catch let problem as Config.Problem {
+            throw CommandFailure.usage(problem.description)
+        }
         guard let url = global.url ?? nonEmpty(environment["ACTQ_URL"]) ?? profile?.url else {
             throw CommandFailure.usage("the remote backend needs a URL: --url https://host/system, ACTQ_URL, or a profile in \(config.path)")
         }
@@ -51,10 +63,12 @@ enum Backends {
             throw CommandFailure.backend("no user name for \(url): give --user, set ACTQ_USER, or add user to a profile")
         }
         var configuration = RemoteConfiguration(baseURL: url, user: user)
-        configuration.wire = RemoteConfiguration.Wire(rawValue: (global.wire ?? profile?.wire ?? .json).rawValue) ?? .json
+        configuration.wire = global.wire.flatMap { RemoteConfiguration.Wire(rawValue: $0.rawValue) } ?? profile?.wire ?? .json
         configuration.insecure = global.insecure || (profile?.insecure ?? false)
         if let timeout = global.timeout ?? profile?.timeout {
-            guard timeout > 0 else { throw CommandFailure.usage("--timeout must be a positive number of seconds") }
+            guard RemoteConfiguration.isValidTimeout(timeout) else {
+                throw CommandFailure.usage("--timeout is a number of seconds from 0.001 to 86400")
+            }
             configuration.readTimeout = timeout
             configuration.connectTimeout = min(configuration.connectTimeout, timeout)
         }
@@ -81,7 +95,7 @@ enum Backends {
             if isatty(STDERR_FILENO) != 0 { backend.progress = ProgressBar.update }
             return backend
         } catch let error as RemoteError {
-            // The only failure of making the backend is a URL that is not http(s): a usage error.
+            // Making the backend fails only on a URL that is not http(s) or a timeout out of range: usage errors.
             throw CommandFailure.usage(error.message)
         }
     }

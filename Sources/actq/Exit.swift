@@ -1,3 +1,4 @@
+import ActivityQuery
 import ArgumentParser
 import Foundation
 
@@ -27,9 +28,10 @@ enum CommandFailure: Error, CustomStringConvertible {
     case runtime(String)
     case backend(String)
 
+    /// The message, inert for a terminal: it may quote file contents, data or a server.
     var description: String {
         switch self {
-        case .usage(let message), .runtime(let message), .backend(let message): message
+        case .usage(let message), .runtime(let message), .backend(let message): InertText.lines(message)
         }
     }
 

@@ -1,3 +1,4 @@
+import ActivityModel
 import ActivityQuery
 import ArgumentParser
 import Foundation
@@ -39,25 +40,17 @@ struct FmtCommand: ParsableCommand {
         if failed { throw ExitCode(Exit.queryErrors) }
     }
 
-    /// Writes next to the file and renames over it, so a failure never leaves half a file.
+    /// Writes next to the file and renames over it (`AtomicFile`), keeping the file's mode, so a
+    /// failure never leaves half a file and the text is never exposed with other permissions.
     static func replace(_ path: String, with text: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).actq-fmt")
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw CommandFailure.runtime("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
         do {
-            try Data(text.utf8).write(to: temporary)
-            if let permissions = attributes?[.posixPermissions] {
-                try FileManager.default.setAttributes([.posixPermissions: permissions], ofItemAtPath: temporary.path)
-            }
-            guard rename(temporary.path, path) == 0 else {
-                throw CommandFailure.runtime("cannot replace \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch let failure as CommandFailure {
-            try? FileManager.default.removeItem(at: temporary)
-            throw failure
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CommandFailure.runtime("cannot write \(path): \(error.localizedDescription)")
+            try AtomicFile.write(Array(text.utf8), to: path, mode: status.st_mode & 0o7777)
+        } catch let failure as AtomicFile.Failure {
+            throw CommandFailure.runtime(failure.description)
         }
     }
 }

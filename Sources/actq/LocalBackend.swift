@@ -39,6 +39,10 @@ enum LocalBackend {
         do {
             let store = try ActivityStore(path: temporary.path)
             try DemoData(seed: seed, until: until).populate(store, count: count, progress: progress)
+            // Closing folds the WAL into the file: what is renamed is the whole store.
+            try store.close()
+            // An earlier store's WAL must not outlive it beside the new file: fold it in first.
+            if FileManager.default.fileExists(atPath: url.path) { try ActivityStore(path: url.path).checkpoint() }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw CommandFailure.runtime("cannot write the demo store at \(url.path): \(error)")

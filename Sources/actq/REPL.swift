@@ -20,7 +20,10 @@ final class REPL {
     let global: GlobalOptions
     var settings = Settings()
     let editor: LineEditor
-    private var backend: (any ActivityBackend)?
+    /// The backend, once opened. The SIGINT handler runs on another queue and reads it to
+    /// interrupt a search, so it lives behind a lock.
+    private let opened = BackendSlot()
+    private var backend: (any ActivityBackend)? { opened.backend }
     private var lastPlan: QueryPlan?
     private var lastText: String?
     private var interruptSource: DispatchSourceSignal?
@@ -114,7 +117,7 @@ final class REPL {
         let flag = cancelled
         source.setEventHandler { [weak self] in
             flag.set()
-            self?.backend?.interrupt()
+            self?.opened.backend?.interrupt()
         }
         source.resume()
         interruptSource = source
@@ -124,10 +127,10 @@ final class REPL {
 
     func openBackend() throws -> any ActivityBackend {
         if let backend { return backend }
-        let opened = try Backends.open(global)
-        backend = opened
-        values = StoreValues(backend: opened)
-        return opened
+        let backend = try Backends.open(global)
+        opened.backend = backend
+        values = StoreValues(backend: backend)
+        return backend
     }
 
     func execute(_ text: String) {
@@ -269,7 +272,10 @@ final class REPL {
             listSaved()
         case ":history":
             let entries = editor.entries
-            let count = Int(argument) ?? 20
+            guard let count = argument.isEmpty ? 20 : Int(argument), count > 0 else {
+                Output.error("usage: :history [N], N a positive number of entries\n")
+                return true
+            }
             for (index, entry) in entries.enumerated().suffix(count) { Output.write("\(String(repeating: " ", count: max(0, 5 - String(index + 1).count)))\(index + 1)  \(entry)\n") }
         default:
             let suggestion = Suggestions.closest(to: parts[0], among: REPL.commands.map(\.name))
@@ -431,6 +437,16 @@ final class REPL {
         default:
             return "no help on '\(topic)'; topics: language, fields, dates, modifiers, formats\n"
         }
+    }
+}
+
+/// The REPL's backend, set on the main thread and read by the SIGINT handler's queue.
+final class BackendSlot: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var value: (any ActivityBackend)?
+    var backend: (any ActivityBackend)? {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
     }
 }
 

@@ -34,6 +34,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds without a request after which a session ends.", valueName: "seconds"))
     var sessionTimeout: Int = 1800
 
+    static let longestSessionTimeout = 10 * 366 * 86_400
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -41,7 +43,9 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard sessionTimeout > 0 else { throw ValidationError("--session-timeout must be a positive number of seconds") }
+        guard (1...Self.longestSessionTimeout).contains(sessionTimeout) else {
+            throw ValidationError("--session-timeout is 1 to \(Self.longestSessionTimeout) seconds (10 years)")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -87,7 +91,7 @@ struct ServeCommand: ParsableCommand {
         let emulator: Emulator
         do {
             emulator = try Emulator(storePath: storePath, users: directory,
-                                    sessions: SessionTable(idleTimeout: .seconds(sessionTimeout)))
+                                    sessions: SessionTable(idleTimeout: .seconds(sessionTimeout)), logger: logger)
         } catch let error as ActivityStore.StoreError {
             throw CommandFailure.backend(error.description)
         }
@@ -135,7 +139,7 @@ struct LoginCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let backend = try Backends.remote(global, config: try Config.load())
+        let backend = try Backends.remote(global, config: try Backends.loadConfig())
         do {
             try backend.login(force: force)
         } catch let error as RemoteError {
@@ -153,7 +157,7 @@ struct LogoutCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let backend = try Backends.remote(global, config: try Config.load())
+        let backend = try Backends.remote(global, config: try Backends.loadConfig())
         guard backend.session != nil else {
             Output.error("no session to close for \(backend.configuration.user) at \(backend.configuration.baseURL)\n")
             return

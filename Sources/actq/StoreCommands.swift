@@ -84,6 +84,9 @@ struct DemoCommand: ParsableCommand {
             if case .instant(let instant) = literal { end = instant } else {
                 end = APIDate.evaluate(literal, in: DateContext(now: 0, timeZone: TimeZone(identifier: "UTC")!)).last
             }
+            guard DemoData.untilRange.contains(end) else {
+                throw ValidationError("--until is from \(APIDate.format(DemoData.untilRange.lowerBound).prefix(10)) to 9999-12-31: the demo's two years of activities lie in the years 1 to 9999")
+            }
         }
         let path = global.db ?? Locations.demoStore.path
         let url = URL(fileURLWithPath: path)

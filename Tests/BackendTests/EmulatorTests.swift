@@ -306,8 +306,10 @@ import Testing
 
     @Test(arguments: setups)
     func brokenStoreIs500(_ setup: TestingSetup) async throws {
-        // The store is overwritten under a running server: SQLite sees a changed file that is no
-        // longer a database, the search fails, and the server answers 500 rather than dying.
+        // The store is overwritten with garbage under a running server: the pages a search reads
+        // are no longer a database, the search fails, and the server answers 500 rather than
+        // dying. (In WAL mode, readers notice changes through the WAL index, not the file header,
+        // so garbage in the header page alone would go unseen while the schema is cached.)
         let path = temporaryStorePath()
         defer { removeStore(path) }
         _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
@@ -316,7 +318,8 @@ import Testing
             let session = try await Self.session(client)
             #expect(try await Self.search(client, "customer=1002", session: session).status == .ok)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.write(contentsOf: Data(repeating: 0x41, count: 4096))
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 4096
+            try handle.write(contentsOf: Data(repeating: 0x41, count: size))
             try handle.close()
             let response = try await Self.search(client, "customer=1002", session: session)
             #expect(response.status == .internalServerError)

@@ -12,38 +12,45 @@ import TOMLKit
 ///     insecure = false
 ///     timeout = 30           # seconds
 ///     # password = "…"       # possible, but ACTQ_PASSWORD or the prompt keep it out of files
-struct Config {
-    struct Profile {
-        var url: String?
-        var user: String?
-        var password: String?
-        var wire: WireFormat?
-        var insecure: Bool?
-        var timeout: Double?
+public struct Config: Sendable {
+    /// A problem with the configuration file, with the file (and line) it is in.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        init(_ description: String) { self.description = description }
     }
 
-    var defaultProfile: String?
-    var profiles: [String: Profile] = [:]
-    var path: String
+    public struct Profile: Sendable {
+        public var url: String?
+        public var user: String?
+        public var password: String?
+        public var wire: RemoteConfiguration.Wire?
+        public var insecure: Bool?
+        public var timeout: Double?
+    }
 
-    static var path: String { Locations.configDirectory.appendingPathComponent("config.toml").path }
+    public var defaultProfile: String?
+    public var profiles: [String: Profile] = [:]
+    public var path: String
+
+    public init(path: String) { self.path = path }
 
     /// The configuration file, or an empty configuration when there is none.
-    static func load(path: String = Config.path) throws -> Config {
+    public static func load(path: String) throws -> Config {
         guard FileManager.default.fileExists(atPath: path) else { return Config(path: path) }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure.usage("cannot read the configuration file \(path)")
+            throw Problem("cannot read the configuration file \(path)")
         }
         return try parse(text, path: path)
     }
 
-    static func parse(_ text: String, path: String) throws -> Config {
-        func fail(_ message: String) -> CommandFailure { .usage("\(path): \(message)") }
+    /// Reads the TOML text of a configuration file; every problem names the file and the key.
+    public static func parse(_ text: String, path: String) throws -> Config {
+        func fail(_ message: String) -> Problem { Problem("\(path): \(message)") }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw CommandFailure.usage("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            throw Problem("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
         }
         var config = Config(path: path)
         for key in table.keys {
@@ -67,14 +74,14 @@ struct Config {
                         case "user": profile.user = try string()
                         case "password": profile.password = try string()
                         case "wire":
-                            guard let wire = WireFormat(rawValue: try string()) else { throw fail("profiles.\(name).wire must be \"json\" or \"xml\"") }
+                            guard let wire = RemoteConfiguration.Wire(rawValue: try string()) else { throw fail("profiles.\(name).wire must be \"json\" or \"xml\"") }
                             profile.wire = wire
                         case "insecure":
                             guard let flag = value?.bool else { throw fail("profiles.\(name).insecure must be true or false") }
                             profile.insecure = flag
                         case "timeout":
-                            guard let seconds = value?.double ?? value?.int.map(Double.init), seconds > 0 else {
-                                throw fail("profiles.\(name).timeout must be a positive number of seconds")
+                            guard let seconds = value?.double ?? value?.int.map(Double.init), RemoteConfiguration.isValidTimeout(seconds) else {
+                                throw fail("profiles.\(name).timeout must be a number of seconds from 0.001 to 86400")
                             }
                             profile.timeout = seconds
                         default:
@@ -94,11 +101,11 @@ struct Config {
     }
 
     /// The profile the options name (or the default one).
-    func profile(named name: String?) throws -> Profile? {
+    public func profile(named name: String?) throws -> Profile? {
         guard let name = name ?? defaultProfile else { return nil }
         guard let profile = profiles[name] else {
             let known = profiles.keys.sorted()
-            throw CommandFailure.usage("no profile '\(name)' in \(path)" + (known.isEmpty ? "" : " (profiles: \(known.joined(separator: ", ")))"))
+            throw Problem("no profile '\(name)' in \(path)" + (known.isEmpty ? "" : " (profiles: \(known.joined(separator: ", ")))"))
         }
         return profile
     }

@@ -1,0 +1,80 @@
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+
+/// What one connection to the emulator may take: a request head must be complete within
+/// `headTimeout` (of the connection's start, or of the answer before), a connection without
+/// traffic closes after `idleTimeout`, and request lines and headers are bounded in size, as
+/// nginx and curl bound them. Slow or endless clients cost a timer, not a thread or memory.
+public struct ConnectionLimits: Sendable {
+    public var headTimeout: TimeAmount = .seconds(30)
+    public var idleTimeout: TimeAmount = .seconds(60)
+    /// Largest header line, request line included (nginx's large_client_header_buffers is 8 KB).
+    public var maximumHeaderFieldSize = 16 * 1024
+    public var maximumHeaderListSize = 32 * 1024
+    public var maximumHeaderFieldCount = 100
+
+    public init() {}
+
+    var server: HTTPServerBuilder {
+        let headTimeout = headTimeout
+        return .http1(configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestHeadTimeout(timeout: headTimeout)],
+            idleTimeout: idleTimeout,
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: maximumHeaderFieldSize, maxHeaderListSize: maximumHeaderListSize,
+                                            maxHeaderFieldCount: maximumHeaderFieldCount)))
+    }
+}
+
+/// Closes a connection whose next request head does not arrive in time (slowloris).
+final class RequestHeadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
+    /// Requests whose head has come and whose answer has not ended.
+    private var inFlight = 0
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head = unwrapInboundIn(data) {
+            inFlight += 1
+            timer?.cancel()
+            timer = nil
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            inFlight = max(0, inFlight - 1)
+            if inFlight == 0 { arm(context) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func arm(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+    }
+}
