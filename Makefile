@@ -12,10 +12,14 @@ endif
 ifeq ($(wildcard /usr/include/sqlite3.h),)
 APT_PACKAGES_NEEDED += libsqlite3-dev
 endif
+# The crash-safety tests use sqlite3 as a second writer.
+ifeq ($(shell command -v sqlite3 2>/dev/null),)
+APT_PACKAGES_NEEDED += sqlite3
+endif
 # A real LSP client for the language server's end-to-end test.
 PYTHON_LSP_CLIENT := $(shell python3 -c 'import pytest_lsp' 2>/dev/null && echo present)
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test bench fuzz sanitize clean
 
 all: build
 
@@ -55,5 +59,21 @@ bench: release
 	python3 Benchmarks/lsp_bench.py
 	python3 Benchmarks/remote_bench.py
 
+# libFuzzer targets (Tests/Fuzz) under AddressSanitizer, FUZZ_SECONDS each (default 60);
+# findings land in .build-fuzz/findings and fail the run. FUZZ_RUNS=N runs N inputs instead.
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 0
+fuzz: deps
+	$(SWIFT) build --package-path Tests/Fuzz --scratch-path .build-fuzz -c release -Xswiftc -sanitize=fuzzer,address
+	python3 Tests/Fuzz/fuzz.py --seconds $(FUZZ_SECONDS) --runs $(FUZZ_RUNS) $(FUZZ_TARGETS)
+
+# The concurrency-heavy suites under ThreadSanitizer, everything else under AddressSanitizer.
+TSAN_SUITES := EmulatorTests|FaultTests|ClientHardeningTests|DifferentialTests|PlannerTests|SemanticsTests|LanguageServer|REPLTests|ServeTests|LspProcessTests
+sanitize: deps
+	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread
+	TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --skip '$(TSAN_SUITES)'
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-tsan .build-asan

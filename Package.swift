@@ -7,13 +7,17 @@ let package = Package(
     products: [
         .executable(name: "actq", targets: ["actq"]),
         .library(name: "ActivityQuery", targets: ["ActivityQuery"]),
+        // The other libraries, for the fuzzing package in Tests/Fuzz (and anyone embedding actq).
+        .library(name: "ActivityModel", targets: ["ActivityModel"]),
+        .library(name: "ActivityRemote", targets: ["ActivityRemote"]),
+        .library(name: "ActivityServer", targets: ["ActivityServer"]),
+        .library(name: "LanguageServer", targets: ["LanguageServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
@@ -38,7 +42,6 @@ let package = Package(
             dependencies: [
                 "ActivityQuery", "ActivityModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -52,7 +55,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -73,7 +75,6 @@ let package = Package(
                 "LanguageServer",
                 "ActivityRemote",
                 "ActivityServer",
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -17,19 +17,50 @@ public enum ActivityXML {
     // MARK: Reading
 
     public static func read(handle: FileHandle, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
-        guard let stream = InputStream(fileAtPath: file) else {
+        // Mapped, not read: a large export costs address space, not memory.
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
             throw ImportError(location: file, message: "cannot open the file")
         }
-        _ = try run(XMLParser(stream: stream), file: file, body)
+        try read(data: data, file: file, body)
     }
 
     public static func read(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
+        try checkEncoding(data, file: file)
         _ = try run(XMLParser(data: data), file: file, body)
     }
 
     /// Reads a search answer: its activities, and the `paginationInfo` count when it has one.
     public static func readResponse(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {
-        try run(XMLParser(data: data), file: file, body)
+        try checkEncoding(data, file: file)
+        return try run(XMLParser(data: data), file: file, body)
+    }
+
+    /// A document in UTF-8 (the default, and what the API sends) must be valid UTF-8: libxml2
+    /// hands some invalid names on, and Foundation's XMLParser then traps. A document that
+    /// declares another encoding is converted by libxml2 and left to it.
+    static func checkEncoding(_ data: Data, file: String) throws {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            if let declared = declaredEncoding(bytes), declared != "utf-8", declared != "utf8" { return }
+            guard let bad = UTF8Validation.firstInvalidOffset(bytes) else { return }
+            var line = 1
+            var column = 1
+            for byte in bytes[..<bad] {
+                if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+            throw ImportError(location: "\(file):\(line):\(column)", message: "malformed XML: not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
+        }
+    }
+
+    /// The `encoding` of an XML declaration, lower-cased, when the document starts with one.
+    private static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        let head = String(decoding: bytes.prefix(200), as: UTF8.self)
+        guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return nil }
+        let declaration = head[..<end.lowerBound]
+        guard let key = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[key.upperBound...].drop { $0 == " " || $0 == "=" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        return String(rest.dropFirst().prefix { $0 != quote }).lowercased()
     }
 
     private static func run(_ parser: XMLParser, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {

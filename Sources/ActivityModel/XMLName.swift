@@ -33,17 +33,18 @@ public enum XMLName {
         var index = 0
         while index < scalars.count {
             if scalars[index] == "_", index + 1 < scalars.count, scalars[index + 1] == "x" {
-                for digits in [4, 8] {
+                var decoded = false
+                for digits in [4, 8] where !decoded {
                     let end = index + 2 + digits
                     guard end < scalars.count, scalars[end] == "_" else { continue }
                     let hex = String(String.UnicodeScalarView(scalars[(index + 2)..<end]))
                     if hex.utf8.allSatisfy(\.isHexDigit), let value = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(value) {
                         output.append(scalar)
                         index = end + 1
-                        break
+                        decoded = true
                     }
                 }
-                if index < scalars.count, scalars[index] == "_", index + 1 < scalars.count, scalars[index + 1] == "x" {
+                if !decoded {
                     // Not an escape after all (an element actq did not write): keep it as it is.
                     output.append(scalars[index])
                     index += 1

@@ -76,7 +76,17 @@ public enum APIDate {
 
     @inline(__always)
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
+        // Truncating division, one down when the remainder is negative: no step can overflow,
+        // even for Int64.min (for b > 0).
+        let quotient = a / b
+        return a % b < 0 ? quotient - 1 : quotient
+    }
+
+    /// The remainder that goes with `floorDiv`: 0 ..< b.
+    @inline(__always)
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
+        let remainder = a % b
+        return remainder < 0 ? remainder + b : remainder
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -112,7 +122,7 @@ public enum APIDate {
     /// `2015-12-23T08:39:16.000Z`: the form the API sends and expects.
     public static func format(_ instant: Int64) -> String {
         let day = floorDiv(instant, millisPerDay)
-        let rest = instant - day * millisPerDay
+        let rest = floorMod(instant, millisPerDay)
         let (year, month, dayOfMonth) = civil(days: day)
         var bytes = [UInt8]()
         bytes.reserveCapacity(24)

@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+import ActivityModel
 
 /// `$XDG_CONFIG_HOME/actq/config.toml`: named profiles for remote servers.
 ///
@@ -46,11 +46,11 @@ public struct Config: Sendable {
     /// Reads the TOML text of a configuration file; every problem names the file and the key.
     public static func parse(_ text: String, path: String) throws -> Config {
         func fail(_ message: String) -> Problem { Problem("\(path): \(message)") }
-        let table: TOMLTable
+        let table: TOML.Table
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw Problem("\(path):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            table = try TOML.parse(text)
+        } catch let error as TOML.ParseError {
+            throw Problem("\(path):\(error.line):\(error.column): \(error.message)")
         }
         var config = Config(path: path)
         for key in table.keys {
@@ -80,7 +80,7 @@ public struct Config: Sendable {
                             guard let flag = value?.bool else { throw fail("profiles.\(name).insecure must be true or false") }
                             profile.insecure = flag
                         case "timeout":
-                            guard let seconds = value?.double ?? value?.int.map(Double.init), RemoteConfiguration.isValidTimeout(seconds) else {
+                            guard let seconds = value?.double ?? value?.int.map { Double($0) }, RemoteConfiguration.isValidTimeout(seconds) else {
                                 throw fail("profiles.\(name).timeout must be a number of seconds from 0.001 to 86400")
                             }
                             profile.timeout = seconds

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import TOMLKit
+import ActivityModel
 
 /// The users the emulator accepts, from a TOML file:
 ///
@@ -42,11 +42,11 @@ public struct UserDirectory: Sendable {
     }
 
     public static func parse(_ text: String, file: String) throws -> UserDirectory {
-        let table: TOMLTable
+        let table: TOML.Table
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw LoadError(description: "\(file):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+            table = try TOML.parse(text)
+        } catch let error as TOML.ParseError {
+            throw LoadError(description: "\(file):\(error.line):\(error.column): \(error.message)")
         }
         for key in table.keys where key != "users" {
             throw LoadError(description: "\(file): unknown key '\(key)'; users are written as [users.NAME] tables")

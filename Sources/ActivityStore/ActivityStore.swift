@@ -14,7 +14,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     private let counts = Mutex<(version: Int64, byFilter: [String: Int])>((-1, [:]))
     /// Prepared search statements. GRDB's own statement cache keeps every SQL text it sees, and
     /// the SQL varies with the set of filters and of custom attributes: this one is bounded.
-    private let statements = StatementCache(capacity: 64)
+    let statements = StatementCache(capacity: 64)
 
     public static let schemaVersion = 1
 

@@ -127,7 +127,7 @@ public final class MessageFraming: @unchecked Sendable {  // used by one reader 
         case malformed(String)
     }
 
-    private let input: FileHandle
+    private let read: () -> Data
     private var buffer: [UInt8] = []
     private var position = 0
     /// Where to look for the header's end next (nothing before it can hold one).
@@ -137,7 +137,10 @@ public final class MessageFraming: @unchecked Sendable {  // used by one reader 
     /// A header block longer than this is garbage.
     public static let maximumHeaderLength = 64 << 10
 
-    public init(input: FileHandle) { self.input = input }
+    public init(input: FileHandle) { self.read = { input.availableData } }
+
+    /// Frames from the chunks `read` returns (an empty chunk is the end of the input).
+    public init(read: @escaping () -> Data) { self.read = read }
 
     /// The next frame, or nil at the end of the input.
     public func next() -> Frame? {
@@ -200,7 +203,7 @@ public final class MessageFraming: @unchecked Sendable {  // used by one reader 
     }
 
     private func fill() -> Bool {
-        let data = input.availableData
+        let data = read()
         if data.isEmpty { return false }
         buffer.append(contentsOf: data)
         return true

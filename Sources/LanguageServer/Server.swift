@@ -158,8 +158,11 @@ public final class LanguageServer {
     /// thread handles them in order. Returns the exit code `exit` asked for, nil at the end of
     /// the input.
     public func run(input: FileHandle) -> Int32? {
+        run(MessageFraming(input: input))
+    }
+
+    public func run(_ framing: MessageFraming) -> Int32? {
         let inbox = FrameQueue()
-        let framing = MessageFraming(input: input)
         let cancellations = cancellations
         Thread.detachNewThread {
             while let frame = framing.next() {
@@ -448,14 +451,18 @@ public final class LanguageServer {
 /// Request IDs cancelled by `$/cancelRequest`, shared by the reader thread and the server.
 final class Cancellations: Sendable {
     private let ids = Mutex<Set<RequestID>>([])
-    private static let marker = Data("$/cancelRequest".utf8)
-
     func note(_ body: Data) {
-        guard body.range(of: Self.marker) != nil,
+        guard Self.mentionsCancel(body),
               let message = try? JSONDecoder().decode(IncomingMessage.self, from: body), message.method == "$/cancelRequest",
               let id = message.params?["id"] else { return }
         if let number = id.int { ids.withLock { _ = $0.insert(.number(number)) } }
         if let string = id.string { ids.withLock { _ = $0.insert(.string(string)) } }
+    }
+
+    /// Whether the body may be a `$/cancelRequest` (most are not, and are not decoded here).
+    private static func mentionsCancel(_ body: Data) -> Bool {
+        // (The "/" of "$/" may arrive escaped, as "\/": JSON allows it.)
+        body.range(of: Data("cancelRequest".utf8)) != nil
     }
 
     /// Whether `id` was cancelled (forgetting it).

@@ -69,3 +69,27 @@ import Testing
 enum Parser64 {
     static let depth = 64
 }
+
+/// Numbers and text from outside, at their extremes.
+@Suite struct ExtremeValueTests {
+    @Test(arguments: [Int64.min, -62_135_596_800_001, -1, APIDate.latest + 1, Int64.max])
+    func instantsOutsideTheAPIYearsFormatWithoutTrapping(_ instant: Int64) {
+        let text = APIDate.format(instant)
+        #expect(text.hasSuffix("Z"))
+        #expect(text.first == "-" || text.first == "+" || text.first == "1" || text.first == "0", "\(text)")
+    }
+
+    @Test func instantsInsideTheAPIYearsKeepTheirForm() {
+        #expect(APIDate.format(APIDate.earliest) == "0001-01-01T00:00:00.000Z")
+        #expect(APIDate.format(APIDate.latest) == "9999-12-31T23:59:59.999Z")
+        #expect(APIDate.format(-1) == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test func activeCharactersAreMadeInert() {
+        #expect(InertText.line("a\u{1B}[31mb\u{9B}c\u{202E}d\u{2067}e\nf") == "a\u{FFFD}[31mb\u{FFFD}c\u{FFFD}d\u{FFFD}e f")
+        #expect(InertText.lines("one\u{85}\ntwo") == "one\u{FFFD}\ntwo")
+        #expect(InertText.line("plain ü 😀 عربي") == "plain ü 😀 عربي")
+        // Quoted values in canonical text escape them too, so completions and fmt are inert.
+        #expect(StringLiteral.quote("x\u{202E}y") == "\"x\\u{202E}y\"")
+    }
+}

@@ -1,6 +1,6 @@
 import ActivityModel
 import ActivityQuery
-import ActivityStore
+@testable import ActivityStore
 import Foundation
 import Testing
 
@@ -164,5 +164,20 @@ import Testing
         let path = try write("this is not sqlite at all, just text that is long enough to be a header....", "not.sqlite")
         #expect(throws: ActivityStore.StoreError.self) { _ = try ActivityStore(path: path, readOnly: true) }
         #expect(throws: ActivityStore.StoreError.self) { _ = try ActivityStore(path: path) }
+    }
+}
+
+/// The store's caches stay bounded whatever queries come (as hostile traffic on the emulator).
+@Suite struct StoreBoundsTests {
+    @Test func preparedStatementsAreBoundedWhateverTheFilters() throws {
+        let store = try fixtureStore()
+        defer { try? FileManager.default.removeItem(atPath: store.path) }
+        for round in 0..<400 {
+            // A different set of custom attributes each time: a different SQL text.
+            let text = (0...(round % 40)).map { "custom.n\(round)_\($0) = 1" }.joined(separator: " and ")
+            _ = try store.ids(text)
+        }
+        #expect(store.statements.count <= store.statements.capacity)
+        #expect(store.statements.count > 0)
     }
 }

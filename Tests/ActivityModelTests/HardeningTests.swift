@@ -1,0 +1,89 @@
+import ActivityModel
+import ActivityQuery
+import Foundation
+import Testing
+
+/// Inputs built to be slow or to break the output: each is handled in linear time and yields
+/// well-formed, inert output. (The time limits are hang guards: these took minutes before.)
+@Suite struct ModelHardeningTests {
+    @Test(.timeLimit(.minutes(1)))
+    func anObjectOf200000KeysParsesAndRefusesARepeat() throws {
+        var text = #"{"id":1"#
+        for index in 0..<200_000 { text += #","k\#(index)":\#(index)"# }
+        let value = try JSONParser.parse(Array((text + "}").utf8))
+        #expect(value.objectValue?.members.count == 200_001)
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array((text + #","k123456":0}"#).utf8)) }
+        var found: [Activity] = []
+        try ActivityReader.read(bytes: Array((text + "}").utf8), name: "wide.json", format: .json) { activity, _ in found.append(activity) }
+        #expect(found.first?.resource.members.count == 200_001)
+        #expect(throws: Error.self) {
+            try ActivityReader.read(bytes: Array((text + #","k7":0}"#).utf8), name: "wide.json", format: .json) { _, _ in }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func anActivityOf100000RepeatedXMLChildrenReads() throws {
+        let xml = "<activities xmlns=\"\(ActivityXML.activityNamespace)\"><activity id=\"5\"><subject>s</subject>"
+            + String(repeating: "<note>a</note>", count: 100_000) + String(repeating: "<attachment>b</attachment>", count: 3)
+            + "</activity></activities>"
+        var found: [Activity] = []
+        try ActivityXML.read(data: Data(xml.utf8), file: "many.xml") { activity, _ in found.append(activity) }
+        #expect(found.count == 1)
+        #expect(found[0].resource["note"]?.arrayValue?.count == 100_000)
+        #expect(found[0].resource["attachment"]?.arrayValue == ["b", "b", "b"])
+        #expect(found[0].resource["subject"] == "s")
+    }
+
+    @Test(arguments: ["a><b", "weird key", "", "1st", "xmlish", "XML", "a:b", "_x0041_", "_x", "tab\there", "ü-ok", "😀", "a&b\"c'", "-"])
+    func anyKeyIsAValidXMLNameAndReadsBack(_ key: String) throws {
+        #expect(XMLName.decode(XMLName.encode(key)) == key)
+        let value: JSONValue = ["id": 7, "subject": "s", key: ["value": "v"]]
+        let resource = try #require(value.objectValue)
+        let xml = ActivityXML.rootOpening + ActivityXML.element(resource) + "</activities>"
+        var read: [JSONObject] = []
+        try ActivityXML.read(data: Data(xml.utf8), file: "keys.xml") { activity, _ in read.append(activity.resource) }
+        #expect(read.count == 1)
+        #expect(read.first?[key] == ["value": "v"], "\(xml)")
+    }
+
+    @Test func namesThatAreAlreadyValidAreUntouched() {
+        for name in ["activity", "customAttribute", "displayValue", "contactPointData", "a-b.c_d"] {
+            #expect(XMLName.encode(name) == name)
+        }
+    }
+
+    @Test func tablesAndVerticalViewsShowControlsAndBidiMarksAsStandIns() throws {
+        let hostile = "ok\u{9B}31mred\u{1B}[2J\u{202E}gnp.exe\u{2066}x\u{2069}\u{85}end\u{2028}"
+        let value: JSONValue = ["id": 1, "subject": .string(hostile), "customer": ["customerName": .string(hostile)]]
+        let resource = try #require(value.objectValue)
+        let table = TableLayout(headers: ActivityColumns.tableHeaders, rows: [ActivityColumns.tableValues(resource, context: .current())])
+            .render(width: 400)
+        var vertical = VerticalResultWriter(context: .current())
+        let block = try vertical.row(json: JSONWriter.string(.object(resource)))
+        for text in [table, block] {
+            #expect(!text.unicodeScalars.contains { InertText.isActive($0) && $0 != "\n" }, "\(text.debugDescription)")
+            #expect(text.contains("ok\u{FFFD}31mred\u{FFFD}[2J\u{FFFD}gnp.exe\u{FFFD}x\u{FFFD}\u{FFFD}end"))
+        }
+    }
+
+    @Test func csvStaysByteExact() throws {
+        // CSV is data for programs: nothing is stripped or mangled (no formula escaping either).
+        let subject = "=cmd|' /C calc'!A0 \u{9B}\u{202E}\t\"q\""
+        var writer = CSVResultWriter()
+        let line = try writer.row(json: JSONWriter.string(["id": 1, "subject": .string(subject)]))
+        #expect(line.contains("\"=cmd|' /C calc'!A0 \u{9B}\u{202E}\t\"\"q\"\"\""))
+    }
+
+    @Test func atomicWritesReplaceWithTheModeAndLeaveNothingBehind() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("actq-atomic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("f").path
+        try AtomicFile.write(Array("one".utf8), to: path, mode: 0o600)
+        try AtomicFile.write(Array("two".utf8), to: path, mode: 0o640)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o640)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["f"])
+        #expect(throws: AtomicFile.Failure.self) { try AtomicFile.write([], to: directory.appendingPathComponent("no/such/dir/f").path, mode: 0o600) }
+    }
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Runs actq's libFuzzer targets (see FuzzTargets.swift) with seed corpora from the repository.
+
+    python3 Tests/Fuzz/fuzz.py [--seconds N] [--runs N] [--jobs N] [TARGET ...]
+
+Builds nothing: `make fuzz` builds the package first. Each target's corpus lives in
+.build-fuzz/corpus/TARGET (seeded on every run, kept between runs); crashes, timeouts and
+leaks are written to .build-fuzz/findings/TARGET and fail the run. Prints one line per target:
+executions, executions per second, corpus size, findings.
+"""
+import argparse
+import hashlib
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = ROOT / ".build-fuzz"
+TARGETS = ["script", "request", "json", "xml", "lsp", "toml"]
+# Longest input per target: scripts and query strings are short; documents and sessions longer.
+MAX_LEN = {"script": 2048, "request": 2048, "json": 8192, "xml": 8192, "lsp": 8192, "toml": 2048}
+
+
+def corpus_cases(kinds):
+    """The inputs of grammar/corpus cases whose header names one of `kinds` (or any)."""
+    for path in sorted((ROOT / "grammar" / "corpus").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        for block in re.split(r"^=== ", text, flags=re.M)[1:]:
+            header, _, rest = block.partition("\n")
+            body = rest.split("\n--- ", 1)[0]
+            if kinds is None or header.split(":")[0].strip() in kinds:
+                yield body.rstrip("\n")
+
+
+def lsp_session(text):
+    def frame(obj):
+        body = json.dumps(obj).encode()
+        return b"Content-Length: %d\r\n\r\n" % len(body) + body
+    uri = "file:///seed.actq"
+    messages = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {"general": {"positionEncodings": ["utf-8"]}}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "actq", "version": 1, "text": text}}},
+        {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 3}}, "text": "and "}]}},
+        {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "textDocument/completion", "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 5}}},
+        {"jsonrpc": "2.0", "id": 4, "method": "textDocument/semanticTokens/full", "params": {"textDocument": {"uri": uri}}},
+        {"jsonrpc": "2.0", "id": 5, "method": "textDocument/formatting", "params": {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}}},
+        {"jsonrpc": "2.0", "id": 6, "method": "textDocument/documentSymbol", "params": {"textDocument": {"uri": uri}}},
+        {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 7}},
+        {"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}},
+        {"jsonrpc": "2.0", "id": 8, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    return b"".join(frame(m) for m in messages)
+
+
+def seeds(target):
+    examples = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.actq"))]
+    if target == "script":
+        yield from corpus_cases(None)
+        yield from examples
+    elif target == "request":
+        yield from corpus_cases({"url"})
+        for line in (ROOT / "examples" / "expected").glob("*.explain"):
+            for text in line.read_text(encoding="utf-8").splitlines():
+                if text.startswith("GET "):
+                    yield text[4:]
+    elif target == "json":
+        fixture = (ROOT / "Tests" / "ActivityStoreTests" / "Fixtures" / "activities.json").read_text(encoding="utf-8")
+        yield fixture
+        document = json.loads(fixture)
+        for activity in document.get("activity", document if isinstance(document, list) else [])[:20]:
+            yield json.dumps(activity)
+        yield '{"a":[1,-0.5e10,"\\u00e9\\ud83d\\ude00",true,false,null],"b":{}}'
+    elif target == "xml":
+        fixture = json.loads((ROOT / "Tests" / "ActivityStoreTests" / "Fixtures" / "activities.json").read_text(encoding="utf-8"))
+        for activity in fixture.get("activity", [])[:10]:
+            yield xml_of(activity)
+    elif target == "lsp":
+        for text in examples[:6]:
+            yield lsp_session(text)
+        yield lsp_session("status = open and\n  queue = 5 sort by lastModifiedDate desc")
+    elif target == "toml":
+        yield ('default_profile = "t"\n[profiles.t]\nurl = "http://127.0.0.1:8080/system"\nuser = "demo"\n'
+               'wire = "xml"\ninsecure = false\ntimeout = 2.5\n')
+        yield '[users.jenny]\npassword = "x"\nview_agent_console = false\n[users.frank]\npassword_sha256 = "' + "ab" * 32 + '"\n'
+
+
+def xml_of(activity):
+    """The API's XML for a JSON activity (a simple form; the fuzzer explores the rest)."""
+    ns = "http://bindings.egain.com/ws/model/v12/gen/interaction/activity"
+    common = "http://bindings.egain.com/ws/model/v12/gen/common"
+
+    def element(name, value):
+        if isinstance(value, dict):
+            attributes = "".join(f' {k}="{v}"' for k, v in value.items() if k in ("id", "rel", "href") and not isinstance(v, (dict, list)))
+            children = "".join(element(k, v) for k, v in value.items() if k not in ("id", "rel", "href") or isinstance(v, (dict, list)))
+            tag = ("c:" if name in ("value", "displayValue") else "") + name
+            return f"<{tag}{attributes}>{children}</{tag}>"
+        if isinstance(value, list):
+            return "".join(element(name, item) for item in value)
+        text = str(value).replace("&", "&amp;").replace("<", "&lt;")
+        tag = ("c:" if name in ("value", "displayValue") else "") + name
+        return f"<{tag}>{text}</{tag}>"
+
+    body = "".join(element(k, v) for k, v in activity.items() if k != "id")
+    return f'<activities xmlns="{ns}" xmlns:c="{common}"><activity id="{activity.get("id", 1)}">{body}</activity></activities>'
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("FUZZ_SECONDS", "60")))
+    parser.add_argument("--runs", type=int, default=0, help="stop after this many executions (0: by time)")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("targets", nargs="*", default=TARGETS)
+    options = parser.parse_args()
+    binary = BUILD / "release" / "ActqFuzz"
+    if not binary.exists():
+        sys.exit(f"{binary} is missing: run `make fuzz`")
+    failed = False
+    for target in options.targets:
+        corpus = BUILD / "corpus" / target
+        findings = BUILD / "findings" / target
+        corpus.mkdir(parents=True, exist_ok=True)
+        findings.mkdir(parents=True, exist_ok=True)
+        for seed in seeds(target):
+            data = seed.encode("utf-8") if isinstance(seed, str) else seed
+            (corpus / hashlib.sha1(data).hexdigest()).write_bytes(data)
+        arguments = [str(binary), str(corpus), f"-artifact_prefix={findings}/", "-timeout=10", "-rss_limit_mb=4096",
+                     f"-max_len={MAX_LEN.get(target, 4096)}", "-print_final_stats=1", "-detect_leaks=1"]
+        arguments += [f"-runs={options.runs}"] if options.runs else [f"-max_total_time={options.seconds}"]
+        environment = dict(os.environ, ACTQ_FUZZ_TARGET=target, ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1",
+                           LSAN_OPTIONS=f"suppressions={ROOT / 'Tests' / 'Fuzz' / 'lsan.supp'}:print_suppressions=0")
+        result = subprocess.run(arguments, env=environment, capture_output=True, text=True, errors="replace")
+        log = result.stderr
+        (BUILD / f"fuzz-{target}.log").write_text(log)
+        runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", log)
+        speed = re.search(r"stat::average_exec_per_sec:\s*(\d+)", log)
+        found = sorted(p.name for p in findings.iterdir())
+        units = len(list(corpus.iterdir()))
+        print(f"{target:8} {int(runs.group(1)) if runs else 0:>12,} executions  {int(speed.group(1)) if speed else 0:>7,}/s  "
+              f"corpus {units:>6,}  findings {len(found)}  (exit {result.returncode})")
+        if result.returncode != 0 or found:
+            failed = True
+            print("\n".join(log.splitlines()[-30:]))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
