@@ -48,6 +48,7 @@ ifneq ($(PYTHON_LSP_CLIENT),present)
 endif
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	cd Tests/lsp-e2e && python3 -m pytest -q -p no:cacheprovider
+	cd Tests/serve-hostile && python3 -m pytest -q -p no:cacheprovider
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
 # Benchmarks: release build, side by side with the peers named in the issues.
@@ -58,6 +59,7 @@ bench: release
 	python3 Benchmarks/repl_bench.py
 	python3 Benchmarks/lsp_bench.py
 	python3 Benchmarks/remote_bench.py
+	python3 Benchmarks/hostile_inputs.py
 
 # libFuzzer targets (Tests/Fuzz) under AddressSanitizer, FUZZ_SECONDS each (default 60);
 # findings land in .build-fuzz/findings and fail the run. FUZZ_RUNS=N runs N inputs instead.

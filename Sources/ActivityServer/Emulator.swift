@@ -212,7 +212,7 @@ public final class Emulator: Sendable {
 /// a request hands its search to this pool and awaits the answer.
 final class StorePool: Sendable {
     let path: String
-    private let jobs = JobQueue()
+    private let jobs = BlockingQueue<@Sendable (ActivityStore) -> Void>()
 
     /// `threads` connections; searches beyond that wait their turn in arrival order.
     init(path: String, threads: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount * 2))) throws {
@@ -236,44 +236,6 @@ final class StorePool: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             jobs.put { store in continuation.resume(with: Result { try body(store) }) }
         }
-    }
-}
-
-/// Jobs for the store threads, first in first out.
-private final class JobQueue: @unchecked Sendable {  // state guarded by `condition`
-    typealias Job = @Sendable (ActivityStore) -> Void
-    private let condition = NSCondition()
-    private var waiting: [Job] = []
-    private var head = 0
-    private var closed = false
-
-    func put(_ job: @escaping Job) {
-        condition.lock()
-        waiting.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func take() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == waiting.count, !closed { condition.wait() }
-        guard head < waiting.count else { return nil }
-        let job = waiting[head]
-        head += 1
-        if head == waiting.count || head > 1024 {
-            // Drop the taken jobs: a plain array as a queue, without quadratic shifting.
-            waiting.removeFirst(head)
-            head = 0
-        }
-        return job
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
     }
 }
 

@@ -162,7 +162,7 @@ public final class LanguageServer {
     }
 
     public func run(_ framing: MessageFraming) -> Int32? {
-        let inbox = FrameQueue()
+        let inbox = BlockingQueue<MessageFraming.Frame>()
         let cancellations = cancellations
         Thread.detachNewThread {
             while let frame = framing.next() {
@@ -468,42 +468,6 @@ final class Cancellations: Sendable {
     /// Whether `id` was cancelled (forgetting it).
     func take(_ id: RequestID) -> Bool {
         ids.withLock { $0.remove(id) != nil }
-    }
-}
-
-/// Frames between the reader thread and the server loop, first in first out.
-final class FrameQueue: @unchecked Sendable {  // state guarded by `condition`
-    private let condition = NSCondition()
-    private var frames: [MessageFraming.Frame] = []
-    private var head = 0
-    private var closed = false
-
-    func put(_ frame: MessageFraming.Frame) {
-        condition.lock()
-        frames.append(frame)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.signal()
-        condition.unlock()
-    }
-
-    func take() -> MessageFraming.Frame? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == frames.count, !closed { condition.wait() }
-        guard head < frames.count else { return nil }
-        let frame = frames[head]
-        head += 1
-        if head == frames.count || head > 4096 {
-            frames.removeFirst(head)
-            head = 0
-        }
-        return frame
     }
 }
 
