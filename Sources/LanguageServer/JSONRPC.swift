@@ -93,26 +93,38 @@ public struct ResponseError: Codable, Hashable, Sendable, Error {
     public static let requestCancelled = -32800
 }
 
+/// A response; the result is encoded as the value it is (no detour through `LSPAny`).
 struct OutgoingResponse: Encodable {
     var jsonrpc = "2.0"
     var id: RequestID?
-    var result: LSPAny?
+    var result: (any Encodable)?
     var error: ResponseError?
 
     func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(jsonrpc, forKey: .jsonrpc)
         if let id { try container.encode(id, forKey: .id) } else { try container.encodeNil(forKey: .id) }
-        if let error { try container.encode(error, forKey: .error) } else { try container.encode(result ?? .null, forKey: .result) }
+        if let error {
+            try container.encode(error, forKey: .error)
+        } else if let result {
+            try container.encode(result, forKey: .result)
+        } else {
+            try container.encodeNil(forKey: .result)
+        }
     }
 
     enum CodingKeys: String, CodingKey { case jsonrpc, id, result, error }
 }
 
-struct OutgoingNotification: Encodable {
+struct OutgoingNotification<Params: Encodable>: Encodable {
     var jsonrpc = "2.0"
     var method: String
-    var params: LSPAny
+    var params: Params
+}
+
+/// The typed `params` of a message, decoded from its body in one pass.
+struct Envelope<Params: Decodable>: Decodable {
+    var params: Params
 }
 
 /// `Content-Length` framing over a byte stream (LSP's base protocol).

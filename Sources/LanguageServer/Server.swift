@@ -136,14 +136,14 @@ public final class LanguageServer {
                 return
             }
             do {
-                respond(id: id, result: try request(method, message.params ?? .null))
+                respond(id: id, result: try request(method, message.params ?? .null, body: body))
             } catch let error as ResponseError {
                 respond(id: id, error: error)
             } catch {
                 respond(id: id, error: ResponseError(code: ResponseError.invalidParams, message: "invalid parameters for \(method): \(error)"))
             }
         } else {
-            notification(method, message.params ?? .null)
+            notification(method, body: body)
         }
     }
 
@@ -185,48 +185,53 @@ public final class LanguageServer {
         respond(id: nil, error: ResponseError(code: ResponseError.parseError, message: reason))
     }
 
-    private func respond(id: RequestID?, result: LSPAny? = nil, error: ResponseError? = nil) {
+    private func respond(id: RequestID?, result: (any Encodable)? = nil, error: ResponseError? = nil) {
         guard let data = try? JSONEncoder().encode(OutgoingResponse(id: id, result: result, error: error)) else { return }
         send(MessageFraming.frame(data))
     }
 
-    private func notify(_ method: String, _ params: LSPAny) {
+    private func notify(_ method: String, _ params: some Encodable) {
         guard let data = try? JSONEncoder().encode(OutgoingNotification(method: method, params: params)) else { return }
         send(MessageFraming.frame(data))
     }
 
     // MARK: Dispatch
 
-    private func request(_ method: String, _ params: LSPAny) throws -> LSPAny {
+    /// The typed parameters of the message in `body`.
+    private func parameters<P: Decodable>(_ type: P.Type, _ body: Data) throws -> P {
+        try JSONDecoder().decode(Envelope<P>.self, from: body).params
+    }
+
+    private func request(_ method: String, _ params: LSPAny, body: Data) throws -> any Encodable {
         if method == "initialize" { return try initialize(params) }
         if method == "shutdown" {
             shutdownRequested = true
-            return .null
+            return LSPAny.null
         }
         guard initialized else {
             throw ResponseError(code: ResponseError.serverNotInitialized, message: "initialize first")
         }
         switch method {
-        case "textDocument/completion": return try .encode(completion(try params.decode(PositionParams.self)))
-        case "textDocument/hover": return try hover(try params.decode(PositionParams.self)).map { try LSPAny.encode($0) } ?? .null
-        case "textDocument/formatting": return try .encode(formatting(try params.decode(DocumentParams.self)))
-        case "textDocument/semanticTokens/full": return try .encode(semanticTokens(try params.decode(DocumentParams.self)))
-        case "textDocument/documentSymbol": return try .encode(documentSymbols(try params.decode(DocumentParams.self)))
+        case "textDocument/completion": return try completion(try parameters(PositionParams.self, body))
+        case "textDocument/hover": return try hover(try parameters(PositionParams.self, body)).map { $0 as any Encodable } ?? LSPAny.null
+        case "textDocument/formatting": return try formatting(try parameters(DocumentParams.self, body))
+        case "textDocument/semanticTokens/full": return try semanticTokens(try parameters(DocumentParams.self, body))
+        case "textDocument/documentSymbol": return try documentSymbols(try parameters(DocumentParams.self, body))
         default: throw ResponseError(code: ResponseError.methodNotFound, message: "unknown method \(method)")
         }
     }
 
-    private func notification(_ method: String, _ params: LSPAny) {
+    private func notification(_ method: String, body: Data) {
         switch method {
         case "initialized", "$/cancelRequest", "$/setTrace", "workspace/didChangeConfiguration": return
         case "exit": exitCode = shutdownRequested ? 0 : 1
         case "textDocument/didOpen":
-            guard let open = try? params.decode(DidOpenParams.self) else { return }
+            guard let open = try? parameters(DidOpenParams.self, body) else { return }
             documents[open.textDocument.uri] = Document(text: Array(open.textDocument.text.utf8), version: open.textDocument.version,
                                                         context: context())
             publishDiagnostics(open.textDocument.uri)
         case "textDocument/didChange":
-            guard let change = try? params.decode(DidChangeParams.self), let document = documents[change.textDocument.uri] else { return }
+            guard let change = try? parameters(DidChangeParams.self, body), let document = documents[change.textDocument.uri] else { return }
             let now = context()
             for event in change.contentChanges {
                 if let range = event.range {
@@ -241,9 +246,9 @@ public final class LanguageServer {
             document.version = change.textDocument.version
             publishDiagnostics(change.textDocument.uri)
         case "textDocument/didClose":
-            guard let close = try? params.decode(DocumentParams.self) else { return }
+            guard let close = try? parameters(DocumentParams.self, body) else { return }
             documents[close.textDocument.uri] = nil
-            notify("textDocument/publishDiagnostics", (try? .encode(PublishDiagnosticsParams(uri: close.textDocument.uri, version: nil, diagnostics: []))) ?? .null)
+            notify("textDocument/publishDiagnostics", PublishDiagnosticsParams(uri: close.textDocument.uri, version: nil, diagnostics: []))
         default: return
         }
     }
@@ -333,7 +338,7 @@ public final class LanguageServer {
 
     private func publishDiagnostics(_ uri: String) {
         let params = PublishDiagnosticsParams(uri: uri, version: documents[uri]?.version, diagnostics: diagnostics(uri))
-        notify("textDocument/publishDiagnostics", (try? .encode(params)) ?? .null)
+        notify("textDocument/publishDiagnostics", params)
     }
 
     func completion(_ params: PositionParams) throws -> [LSPCompletionItem] {
