@@ -25,30 +25,55 @@ public enum ActivityXML {
     }
 
     public static func read(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
-        try checkEncoding(data, file: file)
+        try preflight(data, file: file)
         _ = try run(XMLParser(data: data), file: file, body)
     }
 
     /// Reads a search answer: its activities, and the `paginationInfo` count when it has one.
     public static func readResponse(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {
-        try checkEncoding(data, file: file)
+        try preflight(data, file: file)
         return try run(XMLParser(data: data), file: file, body)
     }
 
-    /// A document in UTF-8 (the default, and what the API sends) must be valid UTF-8: libxml2
-    /// hands some invalid names on, and Foundation's XMLParser then traps. A document that
-    /// declares another encoding is converted by libxml2 and left to it.
-    static func checkEncoding(_ data: Data, file: String) throws {
+    /// What Foundation's XMLParser must never see, refused before it runs (it traps or crashes
+    /// on some of it, found by fuzzing): invalid UTF-8 in a document that is UTF-8 (the default,
+    /// and what the API sends; libxml2 hands some invalid names on), processing instructions
+    /// (one without data makes it read a null pointer), and DTDs (the API has none, and entity
+    /// definitions are how "billion laughs" documents expand). A document that declares another
+    /// encoding is converted by libxml2 and left to it.
+    static func preflight(_ data: Data, file: String) throws {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
-            if let declared = declaredEncoding(bytes), declared != "utf-8", declared != "utf8" { return }
-            guard let bad = UTF8Validation.firstInvalidOffset(bytes) else { return }
-            var line = 1
-            var column = 1
-            for byte in bytes[..<bad] {
-                if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            func fail(at offset: Int, _ message: String) -> ImportError {
+                var line = 1
+                var column = 1
+                for byte in bytes[..<offset] {
+                    if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+                }
+                return ImportError(location: "\(file):\(line):\(column)", message: "malformed XML: " + message)
             }
-            throw ImportError(location: "\(file):\(line):\(column)", message: "malformed XML: not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
+            let declared = declaredEncoding(bytes)
+            if declared == nil || declared == "utf-8" || declared == "utf8", let bad = UTF8Validation.firstInvalidOffset(bytes) {
+                throw fail(at: bad, "not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
+            }
+            // The XML declaration may open the document (after a byte order mark); nothing else
+            // may start with "<?" or "<!DOCTYPE" / "<!ENTITY".
+            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            let opening = Array("<?xml".utf8)
+            if bytes[start...].starts(with: opening), start + 5 < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]),
+               let end = (start..<(bytes.count - 1)).first(where: { bytes[$0] == 0x3F && bytes[$0 + 1] == 0x3E }) {
+                start = end + 2
+            }
+            var index = start
+            while index + 1 < bytes.count {
+                if bytes[index] == 0x3C {
+                    if bytes[index + 1] == 0x3F { throw fail(at: index, "processing instructions (<?…?>) are not accepted") }
+                    if bytes[index + 1] == 0x21, bytes[(index + 2)...].starts(with: Array("DOCTYPE".utf8)) || bytes[(index + 2)...].starts(with: Array("ENTITY".utf8)) {
+                        throw fail(at: index, "DTDs and entity declarations are not accepted")
+                    }
+                }
+                index += 1
+            }
         }
     }
 

@@ -87,3 +87,41 @@ import Testing
         #expect(throws: AtomicFile.Failure.self) { try AtomicFile.write([], to: directory.appendingPathComponent("no/such/dir/f").path, mode: 0o600) }
     }
 }
+
+/// Found by fuzzing the XML reader: inputs on which Foundation's XMLParser trapped or crashed.
+@Suite struct XMLPreflightTests {
+    static let root = "<activities xmlns=\"\(ActivityXML.activityNamespace)\">"
+
+    @Test(arguments: [
+        (Data(root.utf8) + Data([0x3C, 0x6C, 0x69, 0x6E, 0x6B, 0xE0, 0x8D, 0x9A, 0x3E]), "not valid UTF-8 (byte 0xE0)", ":1:"),
+        (Data("<?xm?>*g?>".utf8), "processing instructions", ":1:1"),
+        (Data((root + "\n<?pi?></activities>").utf8), "processing instructions", ":2:1"),
+        (Data(("<!DOCTYPE a [<!ENTITY x \"xx\">]>" + root + "</activities>").utf8), "DTDs", ":1:1"),
+    ])
+    func refusedWithAPlaceBeforeTheParserSeesThem(_ data: Data, _ message: String, _ place: String) {
+        do {
+            try ActivityXML.read(data: data, file: "bad.xml") { _, _ in }
+            Issue.record("no error")
+        } catch let error as ImportError {
+            #expect(error.message.contains(message), "\(error)")
+            #expect(error.location.hasPrefix("bad.xml" + place), "\(error)")
+        } catch {
+            Issue.record("not an ImportError: \(error)")
+        }
+    }
+
+    @Test func aDeclarationAndOtherEncodingsStillRead() throws {
+        var count = 0
+        let declared = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + Self.root + "<activity id=\"1\"><subject>é</subject></activity></activities>"
+        try ActivityXML.read(data: Data(declared.utf8), file: "ok.xml") { _, _ in count += 1 }
+        let latin1 = Data("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\(Self.root)<activity id=\"2\"><subject>".utf8) + Data([0xE9])
+            + Data("</subject></activity></activities>".utf8)
+        var subject: String?
+        try ActivityXML.read(data: latin1, file: "latin1.xml") { activity, _ in
+            count += 1
+            subject = activity.resource["subject"]?.stringValue
+        }
+        #expect(count == 2)
+        #expect(subject == "é")
+    }
+}
