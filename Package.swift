@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The commit actq is built from, for `actq --version` (none outside a git checkout).
+let buildCommit: String = {
+    guard let git = Context.gitInformation else { return "unknown" }
+    return String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? "+changes" : "")
+}()
+
 let package = Package(
     name: "actq",
     platforms: [.macOS(.v13)],
@@ -60,6 +66,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        // The build's commit, for `actq --version`.
+        .target(name: "CBuildInfo", cSettings: [.define("ACTQ_GIT_COMMIT", to: "\"\(buildCommit)\"")]),
         // Non-variadic C wrappers over the system libedit, and a Swift line editor on top.
         .target(name: "CEditLine", linkerSettings: [.linkedLibrary("edit")]),
         .target(name: "LineEditor", dependencies: ["CEditLine"]),
@@ -75,6 +83,7 @@ let package = Package(
                 "LanguageServer",
                 "ActivityRemote",
                 "ActivityServer",
+                "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -19,13 +19,19 @@ struct Actq: ParsableCommand {
 
             \(Exit.summary)
             """,
-        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, ServeCommand.self, LoginCommand.self, LogoutCommand.self, LspCommand.self],
+        version: Version.line,
+        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, ServeCommand.self, LoginCommand.self, LogoutCommand.self, LspCommand.self, VersionCommand.self],
         defaultSubcommand: QueryCommand.self
     )
 
     static func main() {
         let names = Set(configuration.subcommands.map { $0._commandName })
-        let arguments = ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names)
+        let given = Array(CommandLine.arguments.dropFirst())
+        if given == ["--version"] {
+            Output.write(Version.line + "\n")
+            return
+        }
+        let arguments = ArgumentOrder.normalize(given, subcommands: names)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -33,7 +39,13 @@ struct Actq: ParsableCommand {
             Output.error("actq: \(failure.description)\n")
             Foundation.exit(failure.exitCode)
         } catch {
-            exit(withError: error)
+            let code = exitCode(for: error)
+            guard code != .success, !(error is CleanExit) else { exit(withError: error) }
+            // The default command runs when no subcommand is named: its mistakes are the
+            // top-level command's, and are told as `actq …`, the way the user typed it.
+            let message = fullMessage(for: error).replacingOccurrences(of: "'actq query --help'", with: "'actq --help'")
+            Output.error(message + "\n")
+            Foundation.exit(code.rawValue)
         }
     }
 }

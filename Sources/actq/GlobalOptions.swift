@@ -41,7 +41,8 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Colours: auto, always or never.")
     var color: ColorMode = .auto
 
-    @Option(help: "Named profile from the configuration file.")
+    @Option(help: "Named profile from the configuration file.",
+            completion: .custom { _, _, _ in ((try? Backends.loadConfig())?.profiles.keys.sorted()) ?? [] })
     var profile: String?
 
     @Option(help: "Body format on the wire for the remote backend: json or xml.")

@@ -35,6 +35,8 @@ struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Run queries given with -e or on standard input (the default command).",
+        // This command runs when no other is named: its usage is the top-level one.
+        usage: "actq [-e <query> ...] [<options>]",
         shouldDisplay: false)
 
     @Option(name: [.customShort("e"), .customLong("execute")], help: ArgumentHelp("A query to run (repeatable).", valueName: "query"))

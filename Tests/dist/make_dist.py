@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Builds dist/actq-VERSION-linux-ARCH.tar.gz and dist/actq_VERSION_ARCH.deb from a staged
+build (`make stage`), then checks the package: unpacked with `dpkg -x` into a scratch root,
+its actq must answer --version and run a query on the demo store.
+
+    python3 Tests/dist/make_dist.py STAGE_DIR      (run by `make dist`)
+"""
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DIST = os.path.join(ROOT, "dist")
+# What the binary links dynamically, as Debian packages (the Swift runtime is linked in).
+DEPENDS = "libc6, libgcc-s1, libstdc++6, libsqlite3-0, libedit2, libxml2, zlib1g"
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
+
+
+def files(stage):
+    """(source, path in the installed tree) of everything actq installs."""
+    return [
+        (os.path.join(stage, "actq"), "bin/actq"),
+        (os.path.join(stage, "man", "actq.1"), "share/man/man1/actq.1"),
+        (os.path.join(stage, "actq.bash"), "share/bash-completion/completions/actq"),
+        (os.path.join(stage, "_actq"), "share/zsh/site-functions/_actq"),
+        (os.path.join(stage, "actq.fish"), "share/fish/vendor_completions.d/actq.fish"),
+    ]
+
+
+def tarball(stage, version, arch):
+    name = f"actq-{version}-linux-{arch}"
+    path = os.path.join(DIST, name + ".tar.gz")
+    with tarfile.open(path, "w:gz") as archive:
+        for source, target in files(stage):
+            archive.add(source, arcname=f"{name}/{target}")
+        for extra in ["README.md", "LICENSE"]:
+            archive.add(os.path.join(ROOT, extra), arcname=f"{name}/{extra}")
+        archive.add(os.path.join(ROOT, "examples"), arcname=f"{name}/examples")
+    return path
+
+
+def debian(stage, version, arch):
+    with tempfile.TemporaryDirectory() as root:
+        for source, target in files(stage):
+            # Debian's places: zsh's vendor directory, compressed manual pages.
+            target = target.replace("share/zsh/site-functions", "share/zsh/vendor-completions")
+            destination = os.path.join(root, "usr", target)
+            os.makedirs(os.path.dirname(destination), exist_ok=True)
+            if target.endswith(".1"):
+                with open(source, "rb") as page, gzip.open(destination + ".gz", "wb", compresslevel=9) as packed:
+                    packed.write(page.read())
+            else:
+                shutil.copy(source, destination)
+            os.chmod(destination + (".gz" if target.endswith(".1") else ""), 0o755 if target == "bin/actq" else 0o644)
+        doc = os.path.join(root, "usr", "share", "doc", "actq")
+        os.makedirs(doc)
+        shutil.copy(os.path.join(ROOT, "README.md"), doc)
+        with open(os.path.join(ROOT, "LICENSE")) as license_text, open(os.path.join(doc, "copyright"), "w") as copyright:
+            copyright.write("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+                            "Upstream-Name: actq\nFiles: *\nLicense: Apache-2.0\n\n" + license_text.read())
+        shutil.copytree(os.path.join(ROOT, "examples"), os.path.join(doc, "examples"))
+        size = sum(os.path.getsize(os.path.join(d, f)) for d, _, names in os.walk(root) for f in names) // 1024
+        os.makedirs(os.path.join(root, "DEBIAN"))
+        with open(os.path.join(root, "DEBIAN", "control"), "w") as control:
+            control.write(f"""Package: actq
+Version: {version}
+Architecture: {arch}
+Maintainer: the actq authors <actq@localhost>
+Installed-Size: {size}
+Depends: {DEPENDS}
+Section: utils
+Priority: optional
+License: Apache-2.0
+Description: query language, REPL and language server for ECE activity search
+ actq parses queries such as "status = open and lastModifiedDate >= -7d", checks
+ them against the eGain / Cisco ECE Interaction API's rules, turns them into the
+ exact API request and runs them on a local store, the real API or its emulator.
+""")
+        path = os.path.join(DIST, f"actq_{version}_{arch}.deb")
+        run(["dpkg-deb", "--root-owner-group", "--build", root, path])
+        return path
+
+
+def check(deb):
+    """The package as a user gets it: unpacked, run from there, in a scratch home."""
+    with tempfile.TemporaryDirectory() as scratch:
+        run(["dpkg-deb", "-x", deb, scratch])
+        binary = os.path.join(scratch, "usr", "bin", "actq")
+        env = dict(os.environ, XDG_DATA_HOME=f"{scratch}/data", XDG_STATE_HOME=f"{scratch}/state",
+                   XDG_CONFIG_HOME=f"{scratch}/config")
+        version = run([binary, "--version"], env=env).strip()
+        assert re.fullmatch(r"actq \d+\.\d+\.\d+ \(commit (?:[0-9a-f]{12}(?:\+changes)?|unknown), store schema \d+\)", version), version
+        answer = run([binary, "--format", "json", "-e", "status = open page 1 size 2"], env=env)
+        assert '"paginationInfo"' in answer and '"activity":[{' in answer, answer[:300]
+        listed = run(["dpkg-deb", "-c", deb])
+        for wanted in ["./usr/bin/actq", "./usr/share/man/man1/actq.1.gz", "./usr/share/bash-completion/completions/actq",
+                       "./usr/share/zsh/vendor-completions/_actq", "./usr/share/fish/vendor_completions.d/actq.fish"]:
+            assert wanted in listed, wanted
+        print(f"checked {os.path.basename(deb)}: {version}; a query on the demo store answered")
+
+
+def main():
+    stage = sys.argv[1]
+    os.makedirs(DIST, exist_ok=True)
+    line = run([os.path.join(stage, "actq"), "--version"]).strip()
+    version = line.split()[1]
+    arch = run(["dpkg", "--print-architecture"]).strip()
+    print(tarball(stage, version, arch))
+    deb = debian(stage, version, arch)
+    print(deb)
+    check(deb)
+
+
+if __name__ == "__main__":
+    main()
