@@ -94,6 +94,7 @@ stage: deps
 	  --authors "the actq authors" --section 1
 	$(SWIFT) build -c release --static-swift-stdlib $(BUILD_FLAGS)
 	cp .build/release/actq $(STAGE)/actq
+	strip --strip-debug $(STAGE)/actq
 	$(STAGE)/actq --generate-completion-script bash > $(STAGE)/actq.bash
 	$(STAGE)/actq --generate-completion-script zsh > $(STAGE)/_actq
 	$(STAGE)/actq --generate-completion-script fish > $(STAGE)/actq.fish
