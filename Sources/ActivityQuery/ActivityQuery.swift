@@ -196,6 +196,13 @@ public enum Filter: Hashable, Sendable, Codable {
         case date
     }
 
+    /// Whether this is a custom attribute (`custom.<name>`), which an activity may hold with
+    /// several values.
+    public var isCustom: Bool {
+        if case .custom = self { return true }
+        return false
+    }
+
     /// The fixed (non-custom) filters in canonical order.
     public static let fixed: [Filter] = [
         .customer, .case, .status, .mode, .assignedTo, .queue, .createdDate, .lastModifiedDate,

@@ -34,7 +34,10 @@ struct QueryAssembler {
 
     mutating func set(_ filter: Filter, _ value: Value, at range: SourceRange, display: @autoclosure () -> String) {
         if let existing = current(filter) {
-            if planning {
+            // A custom attribute may hold several values (`attribValues` is a list), so two
+            // values of one attribute can both match: not "never", but a search the API cannot
+            // send (one value per parameter). That stays an error in an alternative too.
+            if planning, !(existing != value && filter.isCustom) {
                 if existing != value, impossibility == nil {
                     impossibility = (range, "'\(filter.name)' would need two values at once")
                 }

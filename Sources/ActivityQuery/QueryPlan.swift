@@ -67,7 +67,8 @@ public struct QueryPlan: Hashable, Sendable {
 
 extension ActivityQuery {
     /// Whether no activity can match both queries: one field has two different exact values, or
-    /// one date field two ranges that do not meet.
+    /// one date field two ranges that do not meet. (Not custom attributes: an activity may hold
+    /// several values of one.)
     public func excludes(_ other: ActivityQuery) -> Bool {
         func differ<T: Equatable>(_ lhs: T?, _ rhs: T?) -> Bool {
             if let lhs, let rhs { return lhs != rhs }
@@ -78,7 +79,6 @@ extension ActivityQuery {
             || differ(assignedUserName, other.assignedUserName) || differ(type, other.type) {
             return true
         }
-        for (name, value) in customAttributes where differ(value, other.customAttributes[name]) { return true }
         if let lhs = createdDate, let rhs = other.createdDate, lhs.intersected(with: rhs).isEmpty { return true }
         if let lhs = lastModifiedDate, let rhs = other.lastModifiedDate, lhs.intersected(with: rhs).isEmpty { return true }
         return false

@@ -121,7 +121,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     private func loginHoldingLock(force: Bool) throws -> String {
         let secret = try password()
-        var request = try HTTPClient.Request(url: url(Self.loginPath + (force ? "?forceLogin=yes" : "")), method: .POST)
+        var request = try HTTPClient.Request(url: try url(Self.loginPath + (force ? "?forceLogin=yes" : "")), method: .POST)
         switch configuration.wire {
         case .json:
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -153,7 +153,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     /// Ends the session on the server. A session the server no longer knows counts as ended.
     public func logout() throws {
         guard let session else { return }
-        var request = try HTTPClient.Request(url: url(Self.logoutPath), method: .DELETE)
+        var request = try HTTPClient.Request(url: try url(Self.logoutPath), method: .DELETE)
         request.headers.add(name: "X-egain-session", value: session)
         request.headers.add(name: "Accept", value: accept)
         let response = try execute(request)
@@ -340,7 +340,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     func fetch(_ query: ActivityQuery) throws -> Page {
         let request = SearchRequest(query)
         let response = try authenticated { session in
-            var http = try HTTPClient.Request(url: url(request.pathAndQuery), method: .GET)
+            var http = try HTTPClient.Request(url: try url(request.pathAndQuery), method: .GET)
             http.headers.add(name: "X-egain-session", value: session)
             http.headers.add(name: "Accept", value: accept)
             return http
@@ -393,7 +393,29 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     private var accept: String { configuration.wire == .json ? "application/json" : "application/xml" }
 
-    private func url(_ pathAndQuery: String) -> String { configuration.baseURL + pathAndQuery }
+    /// The request's URL. The language writes `[ ] , :` unencoded, as the API's own clients do;
+    /// a URL cannot hold `[` and `]` in its query, and Foundation, meeting them, re-encodes the
+    /// whole string — `%` included, so that `5%20` went out as `5%2520`. Those two are escaped
+    /// here, and nothing that is already an escape is touched.
+    func url(_ pathAndQuery: String) throws -> URL {
+        var text = configuration.baseURL
+        text.reserveCapacity(text.utf8.count + pathAndQuery.utf8.count + 16)
+        for byte in pathAndQuery.utf8 {
+            if Self.queryCharacters.contains(byte) {
+                text.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                text += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        guard let url = URL(string: text, encodingInvalidCharacters: false) else {
+            throw RemoteError(.failed, "cannot make a URL of \(configuration.baseURL) and the request")
+        }
+        return url
+    }
+
+    /// What RFC 3986 allows in a path and query as it is: unreserved, sub-delims, `: @ / ? %`.
+    static let queryCharacters: Set<UInt8> = Set(
+        Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?%".utf8))
 
     /// Sends a request; connection errors and 5xx answers are tried again after a pause.
     private func execute(_ request: HTTPClient.Request) throws -> HTTPClient.Response {
@@ -528,4 +550,8 @@ private final class WorkBoard<Item, Result>: @unchecked Sendable {
             lock.withLock { results[index] = outcome }
         }
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
