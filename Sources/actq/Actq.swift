@@ -40,7 +40,7 @@ struct Actq: ParsableCommand {
             Foundation.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
-            guard code != .success, !(error is CleanExit) else { exit(withError: error) }
+            guard code != .success, !(error is CleanExit), !(error is ExitCode) else { exit(withError: error) }
             // The default command runs when no subcommand is named: its mistakes are the
             // top-level command's, and are told as `actq …`, the way the user typed it.
             let message = fullMessage(for: error).replacingOccurrences(of: "'actq query --help'", with: "'actq --help'")
