@@ -19,7 +19,7 @@ endif
 # A real LSP client for the language server's end-to-end test.
 PYTHON_LSP_CLIENT := $(shell python3 -c 'import pytest_lsp' 2>/dev/null && echo present)
 
-.PHONY: all deps build release run test bench fuzz sanitize mutants install uninstall dist clean
+.PHONY: all deps build release run test bench bless fuzz sanitize mutants install uninstall dist clean
 
 all: build
 
@@ -76,6 +76,12 @@ sanitize: deps
 	TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --skip '$(TSAN_SUITES)'
+
+# Rewrites grammar/corpus with what actq does now, for review with git diff (never done by a test).
+bless: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	ACTQ_BLESS=1 $(SWIFT) test --skip-build --filter CorpusTests.blessTheCorpus
+	git diff --stat -- grammar/corpus
 
 # Deliberate bugs in the store's SQL and the planner, one at a time: the semantics, oracle,
 # differential and planner tests must catch each (Tests/mutants/run_mutants.py lists them).

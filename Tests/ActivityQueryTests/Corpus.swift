@@ -151,7 +151,7 @@ enum Corpus {
         }
     }
 
-    /// Rewrites a corpus file with the actual results (`ACTQ_BLESS=1`), for review with git diff.
+    /// Rewrites a corpus file with the actual results (`make bless`), for review with git diff.
     static func bless(_ url: URL) throws {
         let text = try String(contentsOf: url, encoding: .utf8)
         var header: [String] = []

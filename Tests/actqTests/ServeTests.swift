@@ -244,7 +244,7 @@ final class ServeProcess {
         #expect(!gone.stderr.contains(Self.password))
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")))
+    @Test(.enabled(if: REPLTests.runsTmuxTests))
     func passwordPromptDoesNotEcho() throws {
         let home = try Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
