@@ -134,7 +134,9 @@ public enum Oracle {
     }
 }
 
-/// A small seeded generator for the oracle's stores and queries (`ACTQ_TEST_SEED` picks others).
+/// A small seeded generator (SplitMix64) for the oracle's stores and queries, and for other
+/// tests' random moments (`ACTQ_TEST_SEED` picks others). Not actq's `SeededGenerator`: the
+/// oracle uses no code of the system it checks.
 public struct OracleRandom {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }

@@ -111,7 +111,7 @@ import Testing
         let complete = try stores.content(of: timing).stdout
         #expect(complete.split(separator: "\n").count == 25000)
 
-        var generator = SplitMix(seed: UInt64(ProcessInfo.processInfo.environment["ACTQ_TEST_SEED"] ?? "") ?? 11)
+        var generator = OracleRandom(seed: UInt64(ProcessInfo.processInfo.environment["ACTQ_TEST_SEED"] ?? "") ?? 11)
         let store = try stores.fresh("store.sqlite")
         var interrupted = 0
         for round in 0..<20 {
@@ -239,18 +239,5 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == target)
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "queue = 5\n")
-    }
-}
-
-/// A small seeded generator for reproducible random moments (`ACTQ_TEST_SEED=N` for others).
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
