@@ -73,9 +73,9 @@ fuzz: deps
 TSAN_SUITES := EmulatorTests|FaultTests|ClientHardeningTests|DifferentialTests|PlannerTests|SemanticsTests|LanguageServer|REPLTests|ServeTests|LspProcessTests
 sanitize: deps
 	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread
-	TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+	ACTQ_TEST_TIME_SCALE=10 TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
-	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --skip '$(TSAN_SUITES)'
+	ACTQ_TEST_TIME_SCALE=5 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --skip '$(TSAN_SUITES)'
 
 # Rewrites grammar/corpus with what actq does now, for review with git diff (never done by a test).
 bless: deps

@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityModelTests",
-            dependencies: ["ActivityModel"]
+            dependencies: ["ActivityModel", "ActqTestSupport"]
         ),
         .testTarget(
             name: "ActivityStoreTests",

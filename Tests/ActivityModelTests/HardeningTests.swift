@@ -1,12 +1,13 @@
 import ActivityModel
 import ActivityQuery
+import ActqTestSupport
 import Foundation
 import Testing
 
 /// Inputs built to be slow or to break the output: each is handled in linear time and yields
 /// well-formed, inert output. (The time limits are hang guards: these took minutes before.)
 @Suite struct ModelHardeningTests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func anObjectOf200000KeysParsesAndRefusesARepeat() throws {
         var text = #"{"id":1"#
         for index in 0..<200_000 { text += #","k\#(index)":\#(index)"# }
@@ -21,7 +22,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func anActivityOf100000RepeatedXMLChildrenReads() throws {
         let xml = "<activities xmlns=\"\(ActivityXML.activityNamespace)\"><activity id=\"5\"><subject>s</subject>"
             + String(repeating: "<note>a</note>", count: 100_000) + String(repeating: "<attachment>b</attachment>", count: 3)

@@ -3,6 +3,7 @@ import ActivityQuery
 import ActivityRemote
 import ActivityServer
 import ActivityStore
+import ActqTestSupport
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -14,7 +15,7 @@ import Testing
 
     static func backend(port: Int, readTimeout: Double = 5, retries: Int = 2) throws -> RemoteBackend {
         try remoteBackend(port: port) { configuration in
-            configuration.readTimeout = readTimeout
+            configuration.readTimeout = TestTime.seconds(readTimeout)
             configuration.connectTimeout = 2
             configuration.retries = retries
         }

@@ -3,6 +3,7 @@ import ActivityQuery
 import ActivityRemote
 import ActivityServer
 import ActivityStore
+import ActqTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -57,6 +58,7 @@ func remoteBackend(port: Int, wire: RemoteConfiguration.Wire = .json, password: 
     var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: testUser)
     configuration.wire = wire
     configuration.retryDelay = 0.01
+    configuration.readTimeout = TestTime.seconds(configuration.readTimeout)
     configure(&configuration)
     return try RemoteBackend(configuration: configuration, session: nil, password: { password })
 }

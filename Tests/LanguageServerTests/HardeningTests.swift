@@ -1,4 +1,5 @@
 import ActivityQuery
+import ActqTestSupport
 import Foundation
 import LanguageServer
 import Testing
@@ -45,7 +46,7 @@ import Testing
         + frame(["jsonrpc": "2.0", "method": "initialized", "params": [:]])
     static let end = frame(["jsonrpc": "2.0", "id": -1, "method": "shutdown"]) + frame(["jsonrpc": "2.0", "method": "exit"])
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func twentyThousandPipelinedRequestsAreAnsweredInOrder() {
         var input = Self.start + Self.frame(["jsonrpc": "2.0", "method": "textDocument/didOpen", "params": [
             "textDocument": ["uri": "file:///a.actq", "languageId": "actq", "version": 1, "text": "status = open"]]])
@@ -66,7 +67,7 @@ import Testing
         #expect((cancelled?["error"] as? [String: Any])?["code"] as? Int == -32800)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(1))))
     func aOneLineDocumentOf50000QueriesGetsItsDiagnosticsAndTokens() {
         // 25,000 good queries and 25,000 with a missing value, all on one line.
         let text = String(repeating: "queue = 5; status = ; ", count: 25_000)

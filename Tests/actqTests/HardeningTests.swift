@@ -96,7 +96,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(10)))
+    @Test(.timeLimit(.minutes(TestTime.minutes(10))))
     func importsKilledAtRandomMomentsLoseNothing() throws {
         let stores = try Stores.shared.get()
         #expect(stores.baseline.split(separator: "\n").count == 2000)
