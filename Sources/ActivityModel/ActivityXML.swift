@@ -68,7 +68,7 @@ public enum ActivityXML {
             while index + 1 < bytes.count {
                 if bytes[index] == 0x3C {
                     if bytes[index + 1] == 0x3F { throw fail(at: index, "processing instructions (<?…?>) are not accepted") }
-                    if bytes[index + 1] == 0x21, bytes[(index + 2)...].starts(with: Array("DOCTYPE".utf8)) || bytes[(index + 2)...].starts(with: Array("ENTITY".utf8)) {
+                    if bytes[index + 1] == 0x21, bytes[(index + 2)...].starts(with: doctype) || bytes[(index + 2)...].starts(with: entity) {
                         throw fail(at: index, "DTDs and entity declarations are not accepted")
                     }
                 }
@@ -76,6 +76,9 @@ public enum ActivityXML {
             }
         }
     }
+
+    private static let doctype = Array("DOCTYPE".utf8)
+    private static let entity = Array("ENTITY".utf8)
 
     /// The `encoding` of an XML declaration, lower-cased, when the document starts with one.
     private static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {

@@ -460,9 +460,17 @@ final class Cancellations: Sendable {
         guard Self.mentionsCancel(body),
               let message = try? JSONDecoder().decode(IncomingMessage.self, from: body), message.method == "$/cancelRequest",
               let id = message.params?["id"] else { return }
-        if let number = id.int { ids.withLock { _ = $0.insert(.number(number)) } }
-        if let string = id.string { ids.withLock { _ = $0.insert(.string(string)) } }
+        let request: RequestID
+        if let number = id.int { request = .number(number) } else if let string = id.string { request = .string(string) } else { return }
+        ids.withLock { ids in
+            // A client may cancel IDs it never sends: keep the set bounded (the newest survives).
+            if ids.count >= Self.limit { ids.removeAll(keepingCapacity: true) }
+            ids.insert(request)
+        }
     }
+
+    /// At most this many cancellations are kept waiting for their request.
+    static let limit = 4096
 
     /// Whether the body may be a `$/cancelRequest` (most are not, and are not decoded here).
     private static func mentionsCancel(_ body: Data) -> Bool {

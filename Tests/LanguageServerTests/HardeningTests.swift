@@ -89,4 +89,17 @@ import Testing
         let tokens = (messages.first { $0["id"] as? Int == 7 }?["result"] as? [String: Any])?["data"] as? [Int] ?? []
         #expect(tokens.count == 25_000 * 5 * 5)  // queue = 5 and status =, five numbers a token
     }
+
+    @Test func cancellationsOfRequestsThatNeverComeStayBounded() {
+        // 10,000 cancellations for requests never sent, then one for a request that comes: the
+        // set is emptied when full (so memory is bounded), and the newest cancellation holds.
+        var input = Self.start
+        for id in 1...10_000 { input += Self.frame(["jsonrpc": "2.0", "method": "$/cancelRequest", "params": ["id": 1_000_000 + id]]) }
+        input += Self.frame(["jsonrpc": "2.0", "method": "$/cancelRequest", "params": ["id": 7]])
+        input += Self.frame(["jsonrpc": "2.0", "id": 7, "method": "textDocument/documentSymbol", "params": ["textDocument": ["uri": "x"]]])
+        let (exit, output) = Self.serve(input + Self.end)
+        #expect(exit == 0)
+        let cancelled = Self.responses(output).first { $0["id"] as? Int == 7 }
+        #expect((cancelled?["error"] as? [String: Any])?["code"] as? Int == -32800)
+    }
 }
