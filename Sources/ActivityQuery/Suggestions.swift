@@ -3,14 +3,17 @@ public enum Suggestions {
     /// The candidate closest to `word` (case-insensitively), if it is close enough to be a typo.
     public static func closest(to word: String, among candidates: [String]) -> String? {
         let target = Array(word.lowercased().unicodeScalars)
+        let allowed = max(1, min(3, target.count / 3 + 1))
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+            let other = Array(candidate.lowercased().unicodeScalars)
+            // The distance is at least the difference in length: such a candidate cannot be a typo.
+            guard abs(other.count - target.count) <= allowed else { continue }
+            let distance = editDistance(target, other)
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
-        guard let best else { return nil }
-        let allowed = max(1, min(3, target.count / 3 + 1))
-        return best.distance <= allowed ? best.candidate : nil
+        guard let best, best.distance <= allowed else { return nil }
+        return best.candidate
     }
 
     /// Levenshtein distance with adjacent transpositions counted as one edit.

@@ -378,11 +378,14 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         return (try loginHoldingLock(force: false), true)
     }
 
-    /// A new session after `stale` was refused, unless another request already made one.
+    /// A new session after `stale` was refused, unless another request already made one. The
+    /// refused session is forgotten first, so that a failed login does not leave it kept.
     private func renew(replacing stale: String) throws -> String {
         loginLock.lock()
         defer { loginLock.unlock() }
         if let session, session != stale { return session }
+        sessionState.withLock { $0 = nil }
+        sessionChanged(nil)
         return try loginHoldingLock(force: false)
     }
 
@@ -491,8 +494,17 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             let waited = " (kept trying for \(Self.seconds(configuration.connectTimeout)))"
             return ("connection failed: \(String(cString: strerror(error.errnoCode)).lowercased())" + waited, .unreachable, false)
         }
-        if let error = error as? ChannelError, case .connectTimeout = error {
-            return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, false)
+        if let error = error as? ChannelError {
+            switch error {
+            case .connectTimeout:
+                return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, false)
+            case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .eof:
+                // A kept-alive connection the server closed as the request went out (servers end
+                // idle connections): a search is safe to send again, on a new connection.
+                return ("the server closed the connection before the request was sent", .failed, true)
+            default:
+                break
+            }
         }
         let text = "\(error)"
         if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") {

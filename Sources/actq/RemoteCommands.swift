@@ -130,7 +130,8 @@ struct LoginCommand: ParsableCommand {
         abstract: "Open a session on the remote API and keep it for later runs.",
         discussion: """
             The password comes from ACTQ_PASSWORD, the profile, or a prompt without echo; never \
-            from the command line. The session is kept in $XDG_STATE_HOME/actq/sessions.json (mode 0600).
+            from the command line. The session is kept in $XDG_STATE_HOME/actq/sessions.json (mode 0600); \
+            a session kept before is ended first.
             """)
 
     @Flag(help: "End the user's oldest session when all of theirs are in use (forceLogin=yes).")
@@ -141,6 +142,9 @@ struct LoginCommand: ParsableCommand {
     func run() throws {
         let backend = try Backends.remote(global, config: try Backends.loadConfig())
         do {
+            // The kept session is replaced: end it first, so that logging in again never uses
+            // up one of the user's five (a session the server no longer knows counts as ended).
+            if backend.session != nil { try? backend.logout() }
             try backend.login(force: force)
         } catch let error as RemoteError {
             throw CommandFailure(error)

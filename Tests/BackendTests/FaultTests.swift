@@ -189,6 +189,7 @@ import Testing
                 let logins = LoginCounter()
                 var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: testUser)
                 configuration.retryDelay = 0.01
+                configuration.readTimeout = TestTime.seconds(configuration.readTimeout)
                 let backend = try RemoteBackend(configuration: configuration, session: nil, password: {
                     logins.count += 1
                     return logins.count == 1 ? testPassword : "changed meanwhile"

@@ -3,6 +3,7 @@ import ActivityQuery
 import ActivityRemote
 import ActivityServer
 import ActivityStore
+import ActqTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

@@ -288,4 +288,90 @@ final class ServeProcess {
         #expect(result.stdout.split(separator: "\n").count == 2)
         #expect(server.stderr.components(separatedBy: password).count == 2)
     }
+
+    /// A user has at most five sessions. Logging in again in one place replaces that place's
+    /// session; a sixth place is refused unless it forces the oldest session out.
+    @Test func loginForceEndsTheOldestSession() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try ServeProcess(arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home)],
+                                      home: home)
+        defer { server.stop() }
+        let places = try (0..<6).map { _ in try ActqProcess.temporaryDirectory() }
+        defer { for place in places { try? FileManager.default.removeItem(at: place) } }
+        func login(_ place: URL, _ extra: [String] = []) throws -> ActqProcess.Result {
+            try ActqProcess.run(["login", "--url", server.url, "--user", "jenny"] + extra, environment: ["ACTQ_PASSWORD": Self.password], home: place)
+        }
+        for _ in 0..<6 {
+            let again = try login(places[0])
+            #expect(again.status == 0, "\(again.stderr)")
+        }
+        for place in places[1..<5] {
+            let other = try login(place)
+            #expect(other.status == 0, "\(other.stderr)")
+        }
+        let sixth = try login(places[5])
+        #expect(sixth.status == 3, "\(sixth.stderr)")
+        #expect(sixth.stderr.contains("already has 5 sessions; log in with forceLogin=yes to end the oldest"), "\(sixth.stderr)")
+        let forced = try login(places[5], ["--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        // The kept session works without a password; the one forced out (the oldest) does not.
+        let newest = try ActqProcess.run(["-e", "customer = 1002", "--url", server.url, "--user", "jenny"], home: places[5])
+        #expect(newest.status == 0, "\(newest.stderr)")
+        let oldest = try ActqProcess.run(["-e", "customer = 1002", "--url", server.url, "--user", "jenny"], home: places[0])
+        #expect(oldest.status == 3, "\(oldest.stderr)")
+    }
+
+    /// SIGINT stops the server as SIGTERM does: exit 0, "stopped", the port closed.
+    @Test func sigintStopsTheServerGracefully() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try ServeProcess(arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home)],
+                                      home: home)
+        let url = server.url
+        #expect(server.stop(SIGINT) == 0)
+        #expect(server.stderr.contains("actq serve: stopped"), "\(server.stderr)")
+        let gone = try ActqProcess.run(["-e", "status = open", "--url", url, "--user", "jenny", "--timeout", "2"],
+                                       environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(gone.status == 3)
+        #expect(gone.stderr.contains("connection refused"), "\(gone.stderr)")
+    }
+
+    /// A session ends after --session-timeout seconds without a request; actq then logs in once
+    /// more. The request log has method, path, query, status and time, and never a session ID
+    /// or a password.
+    @Test func sessionsEndAfterTheTimeoutAndTheLogKeepsNoSecrets() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let server = try ServeProcess(
+            arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home), "--session-timeout", "1"], home: home)
+        defer { server.stop() }
+        let remote = ["-e", "customer = 1002", "--url", server.url, "--user", "jenny", "--format", "ndjson"]
+        let first = try ActqProcess.run(remote, environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(first.status == 0, "\(first.stderr)")
+        let sessionFile = home.appendingPathComponent("state/actq/sessions.json")
+        let kept = try String(contentsOf: sessionFile, encoding: .utf8)
+        let soon = try ActqProcess.run(remote, home: home)
+        #expect(soon.status == 0, "within the timeout the kept session serves without a password: \(soon.stderr)")
+        // The time without requests is what is tested here, so it is waited for.
+        Thread.sleep(forTimeInterval: 1.5)
+        let late = try ActqProcess.run(remote, home: home)
+        #expect(late.status == 3, "the session has ended and there is no password to log in again: \(late.stderr)")
+        #expect((try? String(contentsOf: sessionFile, encoding: .utf8)) != kept, "the refused session is not kept")
+        let renewed = try ActqProcess.run(remote, environment: ["ACTQ_PASSWORD": Self.password], home: home)
+        #expect(renewed.status == 0, "\(renewed.stderr)")
+        #expect(renewed.stdout == first.stdout)
+
+        let log = server.stderr.split(separator: "\n").map(String.init)
+        let searches = log.filter { $0.contains("GET /system/ws/v12/interaction/activity") }
+        #expect(searches.count == 4, "\(log)")
+        #expect(searches.filter { $0.contains(" 200 ") }.count == 3, "\(searches)")
+        #expect(searches.filter { $0.contains(" 401 ") }.count == 1, "\(searches)")
+        #expect(searches.allSatisfy { $0.contains("customer=1002") && $0.contains(" ms") }, "\(searches)")
+        let sessions = try #require(try JSONSerialization.jsonObject(with: Data(kept.utf8)) as? [String: String])
+        let ids = Array(sessions.values)
+        #expect(!ids.isEmpty, "\(kept)")
+        for id in ids { #expect(!server.stderr.contains(id)) }
+        #expect(!server.stderr.contains(Self.password))
+    }
 }

@@ -5,8 +5,8 @@ import Glibc
 
 /// A misbehaving HTTP server on 127.0.0.1, for the remote backend's fault tests: each request is
 /// answered as `behaviour` says (given the request line and how many requests came before).
-final class FaultServer: @unchecked Sendable {
-    enum Behaviour {
+public final class FaultServer: @unchecked Sendable {
+    public enum Behaviour {
         /// Bytes written as they are, then the connection stays open for the next request.
         case respond(String)
         /// Bytes written, then the connection is closed.
@@ -15,7 +15,7 @@ final class FaultServer: @unchecked Sendable {
         case silent
     }
 
-    let port: Int
+    public let port: Int
     private let listener: Int32
     private let behaviour: @Sendable (String, Int) -> Behaviour
     private let lock = NSLock()
@@ -23,9 +23,13 @@ final class FaultServer: @unchecked Sendable {
     private var connections: [Int32] = []
     private var stopped = false
 
-    var requests: Int { lock.withLock { requestCount } }
+    private var requestLines: [String] = []
 
-    init(_ behaviour: @escaping @Sendable (_ requestLine: String, _ index: Int) -> Behaviour) throws {
+    /// How many requests have come, and their request lines (`GET /path?query HTTP/1.1`).
+    public var requests: Int { lock.withLock { requestCount } }
+    public var lines: [String] { lock.withLock { requestLines } }
+
+    public init(_ behaviour: @escaping @Sendable (_ requestLine: String, _ index: Int) -> Behaviour) throws {
         self.behaviour = behaviour
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.listener = listener
@@ -45,7 +49,7 @@ final class FaultServer: @unchecked Sendable {
     }
 
     /// A port nothing listens on: bound, then closed.
-    static func closedPort() -> Int {
+    public static func closedPort() -> Int {
         let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -59,7 +63,7 @@ final class FaultServer: @unchecked Sendable {
 
     /// Closes the listener once: a second close could hit a descriptor another test has since
     /// been given.
-    func stop() {
+    public func stop() {
         let (open, wasStopped) = lock.withLock {
             defer { stopped = true }
             return (connections, stopped)
@@ -115,11 +119,12 @@ final class FaultServer: @unchecked Sendable {
                 buffer += chunk[0..<count]
             }
             buffer.removeFirst(headEnd! + length)
+            let line = String(head.prefix { $0 != "\r" })
             let index = lock.withLock {
                 defer { requestCount += 1 }
+                requestLines.append(line)
                 return requestCount
             }
-            let line = String(head.prefix { $0 != "\r" })
             switch behaviour(line, index) {
             case .respond(let text):
                 guard write(text, to: connection) else { return }
@@ -153,7 +158,7 @@ final class FaultServer: @unchecked Sendable {
     }
 
     /// A whole HTTP/1.1 response.
-    static func response(_ status: String, headers: [String] = [], body: String = "", contentLength: Int? = nil) -> String {
+    public static func response(_ status: String, headers: [String] = [], body: String = "", contentLength: Int? = nil) -> String {
         var text = "HTTP/1.1 \(status)\r\n"
         for header in headers { text += header + "\r\n" }
         text += "Content-Length: \(contentLength ?? body.utf8.count)\r\n\r\n"
@@ -161,7 +166,7 @@ final class FaultServer: @unchecked Sendable {
     }
 
     /// Login answered with a session; everything else as `search` says.
-    static func loggingIn(_ search: @escaping @Sendable (String, Int) -> Behaviour) -> @Sendable (String, Int) -> Behaviour {
+    public static func loggingIn(_ search: @escaping @Sendable (String, Int) -> Behaviour) -> @Sendable (String, Int) -> Behaviour {
         { line, index in
             if line.hasPrefix("POST ") { return .respond(response("204 No Content", headers: ["X-egain-session: FAULT-SESSION"])) }
             return search(line, index)
