@@ -23,7 +23,12 @@ struct ActqProcess {
         return packageRoot.appendingPathComponent(".build/debug/actq")
     }()
 
-    static let scratchHome = FileManager.default.temporaryDirectory.appendingPathComponent("actq-home-\(UUID().uuidString)")
+    /// The home of runs that name none; removed when the test process exits.
+    static let scratchHome: URL = {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("actq-home-\(UUID().uuidString)")
+        atexit { try? FileManager.default.removeItem(at: ActqProcess.scratchHome) }
+        return home
+    }()
 
     static let fixtureJSON = packageRoot.appendingPathComponent("Tests/ActivityStoreTests/Fixtures/activities.json").path
 

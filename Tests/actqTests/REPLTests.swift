@@ -95,6 +95,7 @@ import Testing
     @Test(.enabled(if: runsTmuxTests)) func controlCCancelsARunningQueryAndTheREPLGoesOn() throws {
         // A store big enough that printing every activity takes a while.
         let home = try ActqProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: home) }
         let store = home.appendingPathComponent("big.sqlite").path
         let made = try ActqProcess.run(["demo", "--count", "20000", "--seed", "3", "--until", "2024-06-01", "--db", store])
         #expect(made.status == 0)
@@ -102,6 +103,9 @@ import Testing
         try session.wait(for: "actq>")
         try session.type("lastModifiedDate >= 2000-01-01 show all")
         try session.press("Enter")
+        // The only fixed pause: a running query shows nothing until it is done (the REPL keeps
+        // a result to decide about the pager), so there is no sign on the screen to wait for.
+        // Too short a pause cancels the typed line instead, and the test fails; it cannot pass.
         Thread.sleep(forTimeInterval: 0.3)
         try session.press("C-c")
         let screen = try session.wait(for: "cancelled", timeout: 30)
@@ -118,6 +122,7 @@ import Testing
 
     @Test(.enabled(if: runsTmuxTests)) func historySurvivesARestartWithMode0600AndNoSecrets() throws {
         let home = try ActqProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: home) }
         do {
             let session = try TmuxSession(home: home)
             try session.wait(for: "actq>")
@@ -163,6 +168,7 @@ import Testing
 
     @Test(.enabled(if: runsTmuxTests)) func startupFileAndSavedQueries() throws {
         let home = try ActqProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: home) }
         let config = home.appendingPathComponent("config/actq")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
         try ":set format csv\n:set timing off\n".write(to: config.appendingPathComponent("actqrc"), atomically: true, encoding: .utf8)

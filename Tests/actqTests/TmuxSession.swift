@@ -7,10 +7,16 @@ final class TmuxSession {
     let name: String
     let socket: String
     let home: URL
+    /// A home made for this session is removed with it; one handed in belongs to the test.
+    private let ownsHome: Bool
 
-    init(arguments: [String] = [], environment: [String: String] = [:], home: URL? = nil, width: Int = 160, height: Int = 40) throws {
+    /// With `thenWait`, the pane stays open after actq exits (for a command that is not the
+    /// REPL), so that its last screen can be read.
+    init(arguments: [String] = [], environment: [String: String] = [:], home: URL? = nil, width: Int = 160, height: Int = 40,
+         thenWait: Bool = false) throws {
         name = "actq\(UInt32.random(in: 0...UInt32.max))"
         socket = FileManager.default.temporaryDirectory.appendingPathComponent("\(name).sock").path
+        ownsHome = home == nil
         self.home = try home ?? ActqProcess.temporaryDirectory()
         var env = [
             "LANG": "C.UTF-8", "TERM": "xterm-256color", "PAGER": "", "TZ": "UTC", "ACTQ_NOW": "2024-06-15T12:00:00Z",
@@ -21,7 +27,7 @@ final class TmuxSession {
         for (key, value) in environment { env[key] = value }
         let assignments = env.map { "\($0.key)=\(TmuxSession.quote($0.value))" }.sorted().joined(separator: " ")
         let command = "env \(assignments) \(TmuxSession.quote(ActqProcess.executable.path)) "
-            + arguments.map(TmuxSession.quote).joined(separator: " ")
+            + arguments.map(TmuxSession.quote).joined(separator: " ") + (thenWait ? "; echo '[exited]'; read _" : "")
         // The first command starts the tmux server, which would hold a pipe open: no output taken.
         try tmux(["new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), command], capture: false)
     }
@@ -29,6 +35,7 @@ final class TmuxSession {
     deinit {
         _ = try? tmux(["kill-server"])
         try? FileManager.default.removeItem(atPath: socket)
+        if ownsHome { try? FileManager.default.removeItem(at: home) }
     }
 
     static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
