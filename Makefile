@@ -42,6 +42,9 @@ release: deps
 run: build
 	$(SWIFT) run $(BUILD_FLAGS) actq
 
+# A TMPDIR of its own for each test run, checked for leftovers afterwards.
+TEST_TMP := $(CURDIR)/.build/test-tmp
+
 test: deps
 ifneq ($(PYTHON_LSP_CLIENT),present)
 	python3 -m pip install -q pytest-lsp
@@ -49,7 +52,12 @@ endif
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	cd Tests/lsp-e2e && python3 -m pytest -q -p no:cacheprovider
 	cd Tests/serve-hostile && python3 -m pytest -q -p no:cacheprovider
-	$(SWIFT) test --skip-build $(BUILD_FLAGS)
+	@rm -rf $(TEST_TMP) && mkdir -p $(TEST_TMP)
+	TMPDIR=$(TEST_TMP) $(SWIFT) test --skip-build $(BUILD_FLAGS)
+	@# Tests clean up after themselves: anything of theirs left in TMPDIR fails the run
+	@# (SwiftPM's own lock files and directories aside).
+	@left=$$(ls -A $(TEST_TMP) | grep -v -e '\.lock$$' -e '^TemporaryDirectory\.'); rm -rf $(TEST_TMP); \
+	if [ -n "$$left" ]; then echo "the tests left files behind:"; echo "$$left"; exit 1; fi
 
 # Benchmarks: release build, side by side with the peers named in the issues.
 bench: release

@@ -99,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityStoreTests",
-            dependencies: ["ActivityStore", "ActivityModel", "ActivityQuery"]
+            dependencies: ["ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport"]
         ),
         .testTarget(
             name: "LanguageServerTests",

@@ -379,8 +379,10 @@ final class REPL {
         guard let lastText else { return Output.error("no query yet\n") }
         do {
             try FileManager.default.createDirectory(at: savedDirectory, withIntermediateDirectories: true)
-            try (lastText + "\n").write(to: savedDirectory.appendingPathComponent(name + ".actq"), atomically: true, encoding: .utf8)
+            try AtomicFile.write(Array((lastText + "\n").utf8), to: savedDirectory.appendingPathComponent(name + ".actq").path, mode: 0o644)
             Output.write("saved as \(name)\n")
+        } catch let failure as AtomicFile.Failure {
+            Output.error("actq: cannot save: \(failure.description)\n")
         } catch { Output.error("actq: cannot save: \(error.localizedDescription)\n") }
     }
 

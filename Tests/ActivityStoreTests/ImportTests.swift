@@ -1,18 +1,19 @@
 import ActivityModel
 import ActivityQuery
 @testable import ActivityStore
+import ActqTestSupport
 import Foundation
 import Testing
 
 @Suite struct ImportTests {
     func write(_ text: String, _ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("actq-\(UUID().uuidString)-\(name)").path
+        let path = Scratch.path("input", "-" + name)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return path
     }
 
     func writeBytes(_ bytes: [UInt8], _ name: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("actq-\(UUID().uuidString)-\(name)").path
+        let path = Scratch.path("input", "-" + name)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path
     }

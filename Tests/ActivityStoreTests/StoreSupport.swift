@@ -1,6 +1,7 @@
 import ActivityModel
 import ActivityQuery
 import ActivityStore
+import ActqTestSupport
 import Foundation
 
 let fixtureDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -9,7 +10,7 @@ let fixtureJSON = fixtureDirectory.appendingPathComponent("activities.json").pat
 let fixtureContext = DateContext(now: 1_718_452_800_000, timeZone: TimeZone(identifier: "UTC")!)
 
 func temporaryStorePath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("actq-store-\(UUID().uuidString).sqlite").path
+    Scratch.path("store", ".sqlite")
 }
 
 func fixtureStore() throws -> ActivityStore {

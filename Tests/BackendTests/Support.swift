@@ -22,7 +22,7 @@ let fixtureJSON = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 let fixtureContext = DateContext(now: 1_718_452_800_000, timeZone: TimeZone(identifier: "UTC")!)
 
 func temporaryStorePath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("actq-backend-\(UUID().uuidString).sqlite").path
+    Scratch.path("backend", ".sqlite")
 }
 
 /// Removes a test's files when the test is done with them.

@@ -23,12 +23,8 @@ struct ActqProcess {
         return packageRoot.appendingPathComponent(".build/debug/actq")
     }()
 
-    /// The home of runs that name none; removed when the test process exits.
-    static let scratchHome: URL = {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("actq-home-\(UUID().uuidString)")
-        atexit { try? FileManager.default.removeItem(at: ActqProcess.scratchHome) }
-        return home
-    }()
+    /// The home of runs that name none (in the scratch directory, removed at exit).
+    static let scratchHome = URL(fileURLWithPath: Scratch.path("home"))
 
     static let fixtureJSON = packageRoot.appendingPathComponent("Tests/ActivityStoreTests/Fixtures/activities.json").path
 
@@ -61,7 +57,7 @@ struct ActqProcess {
         _ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:], home: URL = scratchHome
     ) throws -> Result {
         let env = Self.environment(environment, home: home)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("actq-e2e-\(UUID().uuidString)")
+        let scratch = URL(fileURLWithPath: Scratch.path("run"))
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let input = scratch.appendingPathComponent("stdin")
@@ -77,8 +73,6 @@ struct ActqProcess {
     }
 
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("actq-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
+        try Scratch.makeDirectory("test")
     }
 }
