@@ -1,22 +1,21 @@
 import ActivityQuery
 
+/// The value an activity has for a fixed filter: an ID or an instant (UTC milliseconds), or a
+/// code or text.
+public enum FieldValue: Hashable, Sendable {
+    case integer(Int64)
+    case text(String)
+}
+
 /// An activity: the full resource as the API sends it, and the fields its filters and sort keys
-/// read, taken from the resource once.
+/// read, taken from the resource once, where the filter table (`FixedFilter.spec`) says they are.
 public struct Activity: Hashable, Sendable {
     public var resource: JSONObject
 
     public var id: Int64
-    public var caseID: Int64?
-    public var customerID: Int64?
-    public var status: String?
-    public var mode: String?
-    public var type: String?
-    public var assignedTo: Int64?
-    public var assignedUserName: String?
-    public var queueID: Int64?
-    /// UTC milliseconds.
-    public var created: Int64?
-    public var lastModified: Int64?
+    /// The value of each fixed filter, in `FixedFilter.allCases` order (nil where the resource
+    /// has none).
+    public private(set) var fields: [FieldValue?]
     /// Custom attribute values by name; an attribute may carry several values.
     public var customAttributes: [(name: String, value: String)]
 
@@ -35,18 +34,54 @@ public struct Activity: Hashable, Sendable {
         self.resource = resource
         guard let idValue = resource["id"] else { throw ActivityFormatError("the activity has no 'id'") }
         id = try Self.id(idValue, at: "id")
-        caseID = try Self.optionalID(resource["case"], at: "case")
-        customerID = try Self.optionalID(resource["customer"], at: "customer")
-        queueID = try Self.optionalID(resource["queue"], at: "queue")
-        status = try Self.code(resource["status"], at: "status")
-        mode = try Self.code(resource["mode"], at: "mode")
-        type = try Self.code(resource["type"], at: "type")
-        let user = try Self.object(resource["assigned"], at: "assigned")?["user"]
-        assignedTo = try Self.optionalID(user, at: "assigned.user")
-        assignedUserName = try Self.text(try Self.object(user, at: "assigned.user")?["name"], at: "assigned.user.name")
-        created = try Self.date(try Self.object(resource["created"], at: "created")?["date"], at: "created.date")
-        lastModified = try Self.date(try Self.object(resource["lastModified"], at: "lastModified")?["date"], at: "lastModified.date")
+        var fields: [FieldValue?] = []
+        fields.reserveCapacity(FixedFilter.allCases.count)
+        for filter in FixedFilter.allCases {
+            fields.append(try Self.field(filter.spec, of: resource))
+        }
+        self.fields = fields
         customAttributes = try Self.customAttributes(resource["customAttributes"])
+    }
+
+    /// The value of a fixed filter.
+    public subscript(filter: FixedFilter) -> FieldValue? {
+        fields[FixedFilter.allCases.firstIndex(of: filter)!]
+    }
+
+    /// The instant of a date field (UTC milliseconds), or the integer of an ID field.
+    public func integer(_ filter: FixedFilter) -> Int64? {
+        if case .integer(let value)? = self[filter] { return value }
+        return nil
+    }
+
+    /// The code or text of a field.
+    public func text(_ filter: FixedFilter) -> String? {
+        if case .text(let value)? = self[filter] { return value }
+        return nil
+    }
+
+    /// UTC milliseconds.
+    public var created: Int64? { integer(.createdDate) }
+    public var lastModified: Int64? { integer(.lastModifiedDate) }
+
+    /// A field's value, found by following `spec.resourcePath` and read as `spec.kind` says.
+    static func field(_ spec: FilterSpec, of resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
+        var container = resource
+        var path = ""
+        for name in spec.resourcePath.dropLast() {
+            path += path.isEmpty ? name : "." + name
+            guard let next = try object(container[name], at: path) else { return nil }
+            container = next
+        }
+        let last = spec.resourcePath.last!
+        let value = container[last]
+        path += path.isEmpty ? last : "." + last
+        switch spec.kind {
+        case .id: return try optionalID(value, at: path).map(FieldValue.integer)
+        case .code: return try code(value, at: path).map(FieldValue.text)
+        case .text: return try text(value, at: path).map(FieldValue.text)
+        case .date: return try date(value, at: path).map(FieldValue.integer)
+        }
     }
 
     // MARK: Reading fields

@@ -22,7 +22,7 @@ public struct Binder {
     /// One condition with its value checked: an exact value, or a date range.
     enum Atom {
         case equal(Filter, QueryAssembler.Value, range: SourceRange, display: String)
-        case date(Filter, DateRange, range: SourceRange)
+        case date(FixedFilter, DateRange, range: SourceRange)
 
         var range: SourceRange {
             switch self {
@@ -207,7 +207,7 @@ public struct Binder {
             return filter
         }
         let name = text(token)
-        let candidates = Filter.fixed.map(\.name) + ["custom"]
+        let candidates = FixedFilter.allCases.map(\.name) + ["custom"]
         var fixIts: [FixIt] = []
         var message = "unknown field '\(name)'"
         if let suggestion = Suggestions.closest(to: name, among: candidates) {
@@ -244,9 +244,9 @@ public struct Binder {
             // `field in (a, b)` is `field = a or field = b`: one alternative per value.
             var indices: [Int] = []
             for item in items {
-                if field.valueKind == .date {
+                if let dateField = field.dateFilter {
                     guard let date = dateValue(item) else { continue }
-                    indices.append(atom(.date(field, DateRange(start: date.first, end: date.last), range: item.range)))
+                    indices.append(atom(.date(dateField, DateRange(start: date.first, end: date.last), range: item.range)))
                 } else {
                     guard let value = value(of: item, for: field) else { continue }
                     indices.append(atom(.equal(field, value, range: item.range, display: text(item))))
@@ -264,9 +264,9 @@ public struct Binder {
                                     notes: [DiagnosticNote("use '=' with the value you want")]))
             return nil
         }
-        if field.valueKind == .date {
+        if let dateField = field.dateFilter {
             guard let dates = bindDateCondition(field, op: op, value: condition.value) else { return nil }
-            return .atoms([atom(.date(field, dates, range: range))])
+            return .atoms([atom(.date(dateField, dates, range: range))])
         }
         guard op.kind == .equal else {
             let what = op.keyword == .in ? "'in [ .. ]'" : "'\(text(op))'"
@@ -284,6 +284,7 @@ public struct Binder {
         switch value {
         case .id(let id): display = String(id)
         case .text(let text): display = StringLiteral.literal(text)
+        case .dates(let range): display = APIDate.rangeParameter(range)
         }
         return .atoms([atom(.equal(field, value, range: range, display: display))])
     }
@@ -353,7 +354,7 @@ public struct Binder {
             fixIts = [FixIt(range: range, replacement: suggestion)]
         }
         let notes = [DiagnosticNote("known values: " + known.joined(separator: ", "))]
-        if field == .type {
+        if field.fixedFilter?.spec.closedValues == true {
             assembler.report(.error(.unknownValue, at: range, message, notes: notes, fixIts: fixIts))
         } else {
             assembler.report(.warning(.unknownValue, at: range, message, notes: notes, fixIts: fixIts))

@@ -5,15 +5,11 @@ public enum CanonicalPrinter {
     /// The query in the language, filters in the API's parameter order, dates as UTC instants.
     public static func print(_ query: ActivityQuery) -> String {
         var parts: [String] = []
-        for filter in query.filters {
-            switch filter {
-            case .createdDate, .lastModifiedDate:
-                let range = (filter == .createdDate ? query.createdDate : query.lastModifiedDate)!
-                parts.append(filter.name + " " + dateCondition(range))
-            case .customer, .case, .assignedTo, .queue:
-                parts.append("\(filter.name) = \(query.parameterValue(of: filter)!)")
-            default:
-                parts.append("\(filter.spelling) = \(StringLiteral.literal(query.parameterValue(of: filter)!))")
+        for entry in query.entries {
+            switch entry.value {
+            case .dates(let range): parts.append(entry.filter.name + " " + dateCondition(range))
+            case .id(let id): parts.append("\(entry.filter.name) = \(id)")
+            case .text(let text): parts.append("\(entry.filter.spelling) = \(StringLiteral.literal(text))")
             }
         }
         var text = parts.joined(separator: " and ")

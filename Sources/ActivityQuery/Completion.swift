@@ -97,7 +97,7 @@ public enum CompletionEngine {
     }
 
     static func fieldItems(_ values: CompletionValueSource?) -> [CompletionItem] {
-        Filter.fixed.map { CompletionItem($0.name, kind: .field, detail: $0.summary) }
+        Filter.allFixed.map { CompletionItem($0.name, kind: .field, detail: $0.summary) }
             + [CompletionItem("custom.", kind: .field, detail: "a custom attribute: custom.<name>")]
             + (values?.customAttributeNames() ?? []).map {
                 let field = Filter.custom($0)

@@ -2,10 +2,7 @@
 /// and applies the API's rules that concern the query as a whole, so that both front ends accept
 /// and reject exactly the same queries.
 struct QueryAssembler {
-    enum Value: Hashable {
-        case id(Int64)
-        case text(String)
-    }
+    typealias Value = FilterValue
 
     private(set) var query = ActivityQuery()
     private(set) var diagnostics: [Diagnostic] = []
@@ -56,47 +53,31 @@ struct QueryAssembler {
             return
         }
         origins.append((filter, range))
-        switch (filter, value) {
-        case (.customer, .id(let id)): query.customer = id
-        case (.case, .id(let id)): query.caseID = id
-        case (.assignedTo, .id(let id)): query.assignedTo = id
-        case (.queue, .id(let id)): query.queue = id
-        case (.status, .text(let text)): query.status = text
-        case (.mode, .text(let text)): query.mode = text
-        case (.type, .text(let text)): query.type = text
-        case (.assignedUserName, .text(let text)): query.assignedUserName = text
-        case (.custom(let name), .text(let text)): query.customAttributes[name] = text
-        default: preconditionFailure("value kind does not fit \(filter.name)")
-        }
+        query[filter] = value
     }
 
     private func origin(of filter: Filter) -> SourceRange? {
         origins.first { $0.filter == filter }?.range
     }
 
+    /// The value set so far (date filters are narrowed by `constrain`, never set).
     private func current(_ filter: Filter) -> Value? {
-        switch filter {
-        case .customer: query.customer.map(Value.id)
-        case .case: query.caseID.map(Value.id)
-        case .assignedTo: query.assignedTo.map(Value.id)
-        case .queue: query.queue.map(Value.id)
-        case .status: query.status.map(Value.text)
-        case .mode: query.mode.map(Value.text)
-        case .type: query.type.map(Value.text)
-        case .assignedUserName: query.assignedUserName.map(Value.text)
-        case .custom(let name): query.customAttributes[name].map(Value.text)
-        case .createdDate, .lastModifiedDate: nil
-        }
+        filter.valueKind == .date ? nil : query[filter]
     }
 
     /// Narrows a date filter; several conditions on one field intersect.
-    mutating func constrain(_ filter: Filter, to range: DateRange, at source: SourceRange) {
-        dateOrigins.append((filter, source))
-        if origin(of: filter) == nil { origins.append((filter, source)) }
-        switch filter {
-        case .createdDate: query.createdDate = query.createdDate?.intersected(with: range) ?? range
-        case .lastModifiedDate: query.lastModifiedDate = query.lastModifiedDate?.intersected(with: range) ?? range
-        default: preconditionFailure("\(filter.name) is not a date filter")
+    mutating func constrain(_ filter: FixedFilter, to range: DateRange, at source: SourceRange) {
+        dateOrigins.append((.fixed(filter), source))
+        if origin(of: .fixed(filter)) == nil { origins.append((.fixed(filter), source)) }
+        let narrowed = query.dateRange(of: filter)?.intersected(with: range) ?? range
+        query[.fixed(filter)] = .dates(narrowed)
+    }
+
+    /// The date filters with the range each was narrowed to.
+    private var dateRanges: [(filter: FixedFilter, range: DateRange)] {
+        query.entries.compactMap { entry in
+            if case .fixed(let filter) = entry.filter, case .dates(let range) = entry.value { return (filter, range) }
+            return nil
         }
     }
 
@@ -142,24 +123,21 @@ struct QueryAssembler {
 
     /// Applies the whole-query rules and returns the query, or nil when it has errors.
     mutating func finish(queryRange: SourceRange) -> ActivityQuery? {
+        let empty = dateRanges.filter { $0.range.isEmpty }.map(\.filter)
         if planning, impossibility == nil {
-            for filter in [Filter.createdDate, .lastModifiedDate] {
-                let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate
-                if let range, range.isEmpty, let place = dateOrigins.first(where: { $0.filter == filter }) {
+            for filter in empty {
+                if let place = dateOrigins.first(where: { $0.filter == .fixed(filter) }) {
                     impossibility = (place.range, "the conditions on '\(filter.name)' leave no date")
                 }
             }
         }
         if impossibility != nil { return nil }
-        if query.createdDate?.isEmpty == true || query.lastModifiedDate?.isEmpty == true {
-            for filter in [Filter.createdDate, .lastModifiedDate] {
-                let range = filter == .createdDate ? query.createdDate : query.lastModifiedDate
-                let places = dateOrigins.filter { $0.filter == filter }.map(\.range)
-                guard let range, range.isEmpty, !places.isEmpty else { continue }
-                report(.error(.emptyDateRange, at: places[0],
-                              "the conditions on '\(filter.name)' leave no date: the range is empty",
-                              notes: places.dropFirst().map { DiagnosticNote("intersected with this", range: $0) }))
-            }
+        for filter in empty {
+            let places = dateOrigins.filter { $0.filter == .fixed(filter) }.map(\.range)
+            guard !places.isEmpty else { continue }
+            report(.error(.emptyDateRange, at: places[0],
+                          "the conditions on '\(filter.name)' leave no date: the range is empty",
+                          notes: places.dropFirst().map { DiagnosticNote("intersected with this", range: $0) }))
         }
         // The whole-query rules speak of the filters that were given correctly: when one of them
         // failed, "type alone" or "no filter" would be misleading.
@@ -168,9 +146,10 @@ struct QueryAssembler {
         } else if !query.hasFilters {
             report(.error(.noFilter, at: queryRange, "a search needs at least one filter",
                           notes: [DiagnosticNote("for example: status = open")]))
-        } else if query.type != nil, query.filterCount == 1, let place = origin(of: .type) {
-            report(.error(.typeAlone, at: place, "'type' must be combined with at least one other filter",
-                          notes: [DiagnosticNote("the API rejects a search by type alone; add e.g. 'queue = 1000 and'")]))
+        } else if query.filterCount == 1, let alone = query.filters[0].fixedFilter, alone.spec.needsAnotherFilter,
+                  let place = origin(of: .fixed(alone)) {
+            report(.error(.typeAlone, at: place, "'\(alone.name)' must be combined with at least one other filter",
+                          notes: [DiagnosticNote("the API rejects a search by \(alone.name) alone; add e.g. 'queue = 1000 and'")]))
         }
         return failed ? nil : query
     }

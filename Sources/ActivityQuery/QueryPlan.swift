@@ -70,17 +70,13 @@ extension ActivityQuery {
     /// one date field two ranges that do not meet. (Not custom attributes: an activity may hold
     /// several values of one.)
     public func excludes(_ other: ActivityQuery) -> Bool {
-        func differ<T: Equatable>(_ lhs: T?, _ rhs: T?) -> Bool {
-            if let lhs, let rhs { return lhs != rhs }
-            return false
+        for entry in entries where !entry.filter.isCustom {
+            guard let theirs = other[entry.filter] else { continue }
+            switch (entry.value, theirs) {
+            case (.dates(let lhs), .dates(let rhs)): if lhs.intersected(with: rhs).isEmpty { return true }
+            default: if entry.value != theirs { return true }
+            }
         }
-        if differ(customer, other.customer) || differ(caseID, other.caseID) || differ(status, other.status)
-            || differ(mode, other.mode) || differ(assignedTo, other.assignedTo) || differ(queue, other.queue)
-            || differ(assignedUserName, other.assignedUserName) || differ(type, other.type) {
-            return true
-        }
-        if let lhs = createdDate, let rhs = other.createdDate, lhs.intersected(with: rhs).isEmpty { return true }
-        if let lhs = lastModifiedDate, let rhs = other.lastModifiedDate, lhs.intersected(with: rhs).isEmpty { return true }
         return false
     }
 }

@@ -98,9 +98,9 @@ public enum RequestDecoder {
             default:
                 let filter: Filter? = name.hasPrefix("custom.")
                     ? (name.utf8.count > 7 ? .custom(String(name.dropFirst(7))) : nil)
-                    : Filter.fixed.first { $0.name == name }
+                    : FixedFilter(rawValue: name).map(Filter.fixed)
                 guard let filter else {
-                    let known = Filter.fixed.map(\.name) + ["$pagenum", "$pagesize", "$rangestart", "$rangesize", "$sort", "$order", "$attribute"]
+                    let known = FixedFilter.allCases.map(\.name) + ["$pagenum", "$pagesize", "$rangestart", "$rangesize", "$sort", "$order", "$attribute"]
                     let suggestion = Suggestions.closest(to: name, among: known)
                     assembler.report(.error(.unknownParameter, at: nameRange,
                                             "unsupported query parameter '\(name)' (400-101)" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))
@@ -153,7 +153,7 @@ public enum RequestDecoder {
             assembler.set(filter, .text(value), at: whole, display: value)
         case .date:
             switch parseRange(value) {
-            case .success(let dates): assembler.constrain(filter, to: dates, at: whole)
+            case .success(let dates): if let date = filter.fixedFilter { assembler.constrain(date, to: dates, at: whole) }
             case .failure(let problem):
                 assembler.report(.error(.invalidDateRange, at: range, "'\(filter.name)': \(problem.message)",
                                         notes: [DiagnosticNote("expected [start,end] with ISO 8601 instants, e.g. [2015-12-23T08:39:16.000Z,]")]))

@@ -20,8 +20,8 @@ public struct SearchRequest: Hashable, Sendable {
 
     public init(_ query: ActivityQuery) {
         var parameters: [QueryParameter] = []
-        for filter in query.filters {
-            parameters.append(QueryParameter(filter.name, query.parameterValue(of: filter) ?? ""))
+        for entry in query.entries {
+            parameters.append(QueryParameter(entry.filter.name, entry.value.parameter))
         }
         switch query.attributes {
         case .all?: parameters.append(QueryParameter("$attribute", "all"))
@@ -76,11 +76,9 @@ public enum PercentEncoding {
     /// Extra characters a parameter's value keeps readable: date ranges keep `[ ] , :` as real
     /// clients send them; the `$attribute` list keeps its commas. Other values encode them.
     static func readable(for name: String) -> Set<UInt8> {
-        switch name {
-        case "createdDate", "lastModifiedDate": [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":")]
-        case "$attribute": [UInt8(ascii: ",")]
-        default: []
-        }
+        if name == "$attribute" { return [UInt8(ascii: ",")] }
+        if FixedFilter(rawValue: name)?.spec.kind == .date { return [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":")] }
+        return []
     }
 
     public static func encode(_ value: String, keeping readable: Set<UInt8> = []) -> String {

@@ -184,15 +184,12 @@ public final class ActivityStore: ActivityBackend, Sendable {
 
         init(_ db: Database) throws {
             self.db = db
+            // One column per fixed filter, as the filter table names them.
+            let columns = FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
             upsert = try db.makeStatement(sql: """
-                INSERT INTO activity (id, case_id, customer_id, status, mode, type, assigned_to, assigned_user_name,
-                    queue_id, created, last_modified, summary, resource)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, customer_id = excluded.customer_id,
-                    status = excluded.status, mode = excluded.mode, type = excluded.type,
-                    assigned_to = excluded.assigned_to, assigned_user_name = excluded.assigned_user_name,
-                    queue_id = excluded.queue_id, created = excluded.created, last_modified = excluded.last_modified,
-                    summary = excluded.summary, resource = excluded.resource
+                INSERT INTO activity (id, \(columns.joined(separator: ", ")))
+                VALUES (?\(String(repeating: ", ?", count: columns.count)))
+                ON CONFLICT(id) DO UPDATE SET \(columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
                 """)
             deleteCustom = try db.makeStatement(sql: "DELETE FROM custom_attribute WHERE activity_id = ?")
             insertCustom = try db.makeStatement(sql: "INSERT INTO custom_attribute (activity_id, name, value) VALUES (?, ?, ?)")
@@ -226,11 +223,16 @@ public final class ActivityStore: ActivityBackend, Sendable {
         /// Adds an activity; one with the same ID is replaced.
         public func put(_ activity: Activity) throws {
             let (summary, resource) = Self.json(activity.resource)
-            upsert.setUncheckedArguments([
-                activity.id, activity.caseID, activity.customerID, activity.status, activity.mode, activity.type,
-                activity.assignedTo, activity.assignedUserName, activity.queueID, activity.created,
-                activity.lastModified, summary, resource,
-            ])
+            var arguments: [(any DatabaseValueConvertible)?] = [activity.id]
+            for field in activity.fields {
+                switch field {
+                case .integer(let value)?: arguments.append(value)
+                case .text(let value)?: arguments.append(value)
+                case nil: arguments.append(nil)
+                }
+            }
+            arguments += [summary, resource]
+            upsert.setUncheckedArguments(StatementArguments(arguments))
             try upsert.execute()
             deleteCustom.setUncheckedArguments([activity.id])
             try deleteCustom.execute()
@@ -384,21 +386,7 @@ struct SQLQuery {
     var orderBy = ""
     var arguments: StatementArguments = []
 
-    static func column(for filter: Filter) -> String? {
-        switch filter {
-        case .customer: "customer_id"
-        case .case: "case_id"
-        case .status: "status"
-        case .mode: "mode"
-        case .assignedTo: "assigned_to"
-        case .queue: "queue_id"
-        case .createdDate: "created"
-        case .lastModifiedDate: "last_modified"
-        case .assignedUserName: "assigned_user_name"
-        case .type: "type"
-        case .custom: nil
-        }
-    }
+    static func column(for filter: Filter) -> String? { filter.fixedFilter?.spec.column }
 
     init(_ plan: QueryPlan) {
         var alternatives: [String] = []
@@ -417,10 +405,10 @@ struct SQLQuery {
         case nil: orderBy = " ORDER BY id"
         case let sort?:
             let direction = sort.direction == .desc ? "DESC" : "ASC"
-            switch sort.field {
-            case .id: orderBy = " ORDER BY id \(direction)"
-            case .createdDate: orderBy = " ORDER BY created \(direction), id"
-            case .lastModifiedDate: orderBy = " ORDER BY last_modified \(direction), id"
+            if let filter = sort.field.filter {
+                orderBy = " ORDER BY \(filter.spec.column) \(direction), id"
+            } else {
+                orderBy = " ORDER BY id \(direction)"
             }
         }
     }
@@ -428,37 +416,30 @@ struct SQLQuery {
     /// The conditions of one API query, its values appended to `arguments`.
     static func conditions(_ query: ActivityQuery, arguments: inout StatementArguments) -> [String] {
         var clauses: [String] = []
-        func equal(_ column: String, _ value: (any DatabaseValueConvertible)?) {
-            guard let value else { return }
-            clauses.append("\(column) = ?")
-            arguments += [value]
-        }
-        func range(_ column: String, _ range: DateRange?) {
-            guard let range else { return }
-            if let start = range.start {
-                clauses.append("\(column) >= ?")
-                arguments += [start]
+        for entry in query.entries {
+            switch (entry.filter, entry.value) {
+            case (.custom(let name), let value):
+                clauses.append("id IN (SELECT activity_id FROM custom_attribute WHERE name = ? AND value = ?)")
+                arguments += [name, value.parameter]
+            case (.fixed(let filter), .id(let id)):
+                clauses.append("\(filter.spec.column) = ?")
+                arguments += [id]
+            case (.fixed(let filter), .text(let text)):
+                clauses.append("\(filter.spec.column) = ?")
+                arguments += [text]
+            case (.fixed(let filter), .dates(let range)):
+                let column = filter.spec.column
+                if let start = range.start {
+                    clauses.append("\(column) >= ?")
+                    arguments += [start]
+                }
+                if let end = range.end {
+                    clauses.append("\(column) <= ?")
+                    arguments += [end]
+                }
+                if range.start == nil && range.end == nil { clauses.append("\(column) IS NOT NULL") }
             }
-            if let end = range.end {
-                clauses.append("\(column) <= ?")
-                arguments += [end]
-            }
-            if range.start == nil && range.end == nil { clauses.append("\(column) IS NOT NULL") }
         }
-        equal("customer_id", query.customer)
-        equal("case_id", query.caseID)
-        equal("status", query.status)
-        equal("mode", query.mode)
-        equal("assigned_to", query.assignedTo)
-        equal("queue_id", query.queue)
-        range("created", query.createdDate)
-        range("last_modified", query.lastModifiedDate)
-        for name in query.customAttributes.keys.sorted() {
-            clauses.append("id IN (SELECT activity_id FROM custom_attribute WHERE name = ? AND value = ?)")
-            arguments += [name, query.customAttributes[name]!]
-        }
-        equal("assigned_user_name", query.assignedUserName)
-        equal("type", query.type)
         return clauses
     }
 }

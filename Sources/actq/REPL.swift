@@ -417,7 +417,7 @@ final class REPL {
 
                 """ + (topic.isEmpty ? "Commands:\n" + commands.map { "  \($0.usage.padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.help)\n" }.joined() : "")
         case "fields":
-            return Filter.fixed.map { "  \($0.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.summary)\n" }.joined()
+            return Filter.allFixed.map { "  \($0.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \($0.summary)\n" }.joined()
                 + "  custom.<name>      \(Filter.custom("<name>").summary)\n"
         case "dates":
             return """

@@ -58,18 +58,18 @@ struct QueryGenerator {
     mutating func query() -> ActivityQuery {
         var query = ActivityQuery()
         repeat {
-            if int(0...3) == 0 { query.customer = id() }
-            if int(0...4) == 0 { query.caseID = id() }
-            if int(0...3) == 0 { query.status = bool() ? ["open", "completed"].randomElement(using: &random)! : awkwardString() }
-            if int(0...4) == 0 { query.mode = bool() ? "inbound" : awkwardString() }
-            if int(0...4) == 0 { query.assignedTo = id() }
-            if int(0...4) == 0 { query.queue = id() }
-            if int(0...3) == 0 { query.createdDate = dateRange() }
-            if int(0...3) == 0 { query.lastModifiedDate = dateRange() }
-            for _ in 0..<int(0...2) { query.customAttributes[awkwardString()] = awkwardString() }
-            if int(0...3) == 0 { query.assignedUserName = awkwardString() }
+            if int(0...3) == 0 { query[.fixed(.customer)] = .id(id()) }
+            if int(0...4) == 0 { query[.fixed(.case)] = .id(id()) }
+            if int(0...3) == 0 { query[.fixed(.status)] = .text(bool() ? ["open", "completed"].randomElement(using: &random)! : awkwardString()) }
+            if int(0...4) == 0 { query[.fixed(.mode)] = .text(bool() ? "inbound" : awkwardString()) }
+            if int(0...4) == 0 { query[.fixed(.assignedTo)] = .id(id()) }
+            if int(0...4) == 0 { query[.fixed(.queue)] = .id(id()) }
+            if int(0...3) == 0 { query[.fixed(.createdDate)] = .dates(dateRange()) }
+            if int(0...3) == 0 { query[.fixed(.lastModifiedDate)] = .dates(dateRange()) }
+            for _ in 0..<int(0...2) { query[.custom(awkwardString())] = .text(awkwardString()) }
+            if int(0...3) == 0 { query[.fixed(.assignedUserName)] = .text(awkwardString()) }
         } while query.filters.isEmpty
-        if int(0...3) == 0 { query.type = ["email", "chat", "task", "call_track"].randomElement(using: &random)! }
+        if int(0...3) == 0 { query[.fixed(.type)] = .text(["email", "chat", "task", "call_track"].randomElement(using: &random)!) }
         switch int(0...3) {
         case 0: query.attributes = .all
         case 1: query.attributes = .named((0..<int(1...3)).map { _ in ["payload", "attachments", "notes"][int(0...2)] })

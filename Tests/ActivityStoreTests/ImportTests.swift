@@ -152,9 +152,9 @@ import Testing
         let store = try ActivityStore(path: temporaryStorePath())
         try a.populate(store, count: 500)
         #expect(try store.count() == 500)
-        let statuses = try store.distinctValues(of: .status)
+        let statuses = try store.distinctValues(of: .fixed(.status))
         #expect(Set(statuses) == ["open", "completed"])
-        #expect(try store.distinctValues(of: .type).count == 4)
+        #expect(try store.distinctValues(of: .fixed(.type)).count == 4)
         // Two years of dates, none after `until`.
         #expect(try store.ids("lastModifiedDate > 2026-01-01T00:00:00Z").count == 0)
         #expect(try store.ids("createdDate < 2024-01-01T00:00:00Z").count == 0)

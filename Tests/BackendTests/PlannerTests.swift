@@ -128,7 +128,7 @@ import Testing
     @Test func listOfValuesIsOneRequestPerValue() throws {
         let compiled = QueryCompiler.compile("queue in (1000, 1001, 1002, 1003) and status = open page 2 size 10", context: fixtureContext)
         let plan = try #require(compiled[0].plan)
-        #expect(plan.alternatives.map(\.queue) == [1000, 1001, 1002, 1003])
+        #expect(plan.alternatives.map { $0[.fixed(.queue)] } == [1000, 1001, 1002, 1003].map(FilterValue.id))
         #expect(plan.isDisjoint)
         #expect(plan.neededPerAlternative == 20)
         #expect(compiled[0].requests.map(\.queryString) == [1000, 1001, 1002, 1003].map {

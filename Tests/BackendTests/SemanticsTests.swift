@@ -106,7 +106,7 @@ import Testing
 
     @Test func distinctValuesForCompletion() throws {
         let store = try ActivityStore(path: try Self.storePath.get(), readOnly: true)
-        #expect(try store.distinctValues(of: .status) == ["completed", "open"])
+        #expect(try store.distinctValues(of: .fixed(.status)) == ["completed", "open"])
         #expect(try Set(store.customAttributeNames()) == ["customer_rating", "region"])
         #expect(try store.distinctValues(of: .custom("region")) == ["EMEA"])
     }
