@@ -81,7 +81,9 @@ fuzz: deps
 TSAN_SUITES := EmulatorTests|FaultTests|ClientHardeningTests|DifferentialTests|PlannerTests|SemanticsTests|LanguageServer|REPLTests|ServeTests|LspProcessTests
 sanitize: deps
 	$(SWIFT) build --build-tests --scratch-path .build-tsan -Xswiftc -sanitize=thread
-	ACTQ_TEST_TIME_SCALE=10 TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --filter '$(TSAN_SUITES)'
+	@# One test at a time: on two cores the cooperative pool has two threads, and a slow
+	@# instrumented synchronous test holding one starves the in-process servers of the others.
+	ACTQ_TEST_TIME_SCALE=10 TSAN_OPTIONS=halt_on_error=1:report_signal_unsafe=0 $(SWIFT) test --skip-build --scratch-path .build-tsan --no-parallel --filter '$(TSAN_SUITES)'
 	$(SWIFT) build --build-tests --scratch-path .build-asan -Xswiftc -sanitize=address
 	ACTQ_TEST_TIME_SCALE=5 ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --skip-build --scratch-path .build-asan --skip '$(TSAN_SUITES)'
 
