@@ -99,7 +99,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ActivityStoreTests",
-            dependencies: ["ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport"]
+            dependencies: ["ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            // Read from the source tree by path, not bundled.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "LanguageServerTests",

@@ -64,6 +64,11 @@ public struct Activity: Hashable, Sendable {
     public var created: Int64? { integer(.createdDate) }
     public var lastModified: Int64? { integer(.lastModifiedDate) }
 
+    /// The value of one fixed filter in a resource, as `init(resource:)` reads it.
+    public static func value(of filter: FixedFilter, in resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
+        try field(filter.spec, of: resource)
+    }
+
     /// A field's value, found by following `spec.resourcePath` and read as `spec.kind` says.
     static func field(_ spec: FilterSpec, of resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
         var container = resource

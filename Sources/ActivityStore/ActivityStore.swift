@@ -16,18 +16,18 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// the SQL varies with the set of filters and of custom attributes: this one is bounded.
     let statements = StatementCache(capacity: 64)
 
-    public static let schemaVersion = 1
-
     public enum StoreError: Error, CustomStringConvertible {
         case cannotOpen(String, String)
         case notAStore(String)
         case newerSchema(String, Int)
+        case needsUpgrade(String)
 
         public var description: String {
             switch self {
             case .cannotOpen(let path, let reason): "cannot open the store \(path): \(reason)"
             case .notAStore(let path): "\(path) is not an actq store (not SQLite, or not made by actq)"
             case .newerSchema(let path, let version): "\(path) was made by a newer actq (schema \(version))"
+            case .needsUpgrade(let path): "\(path) was made by an older actq and needs an upgrade, which needs write access to the file once (open it as its owner)"
             }
         }
     }
@@ -38,7 +38,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// in the middle of a write (a `kill -9`, a power cut) leaves nothing half-done: the next
     /// connection, reading or writing, recovers the store. A store from before WAL (a rollback
     /// journal) left "hot" by a crashed writer is rolled back here, by one read-write open,
-    /// when a read-only open finds it so.
+    /// when a read-only open finds it so; so is a store from an older actq that lacks a column.
     public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         if readOnly, !FileManager.default.fileExists(atPath: path) {
@@ -51,6 +51,10 @@ public final class ActivityStore: ActivityBackend, Sendable {
             guard access(path, W_OK) == 0 else {
                 throw StoreError.cannotOpen(path, "an interrupted write left it to be recovered, which needs write access to the file once (open it as its owner)")
             }
+            _ = try Self.open(path, readOnly: false)
+            queue = try Self.open(path, readOnly: true)
+        } catch StoreError.needsUpgrade(let path) where access(path, W_OK) == 0 {
+            // A store from an older actq, lacking a filter's column: one read-write open adds it.
             _ = try Self.open(path, readOnly: false)
             queue = try Self.open(path, readOnly: true)
         }
@@ -86,7 +90,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
             if readOnly {
                 try queue.read { db in try Self.checkSchema(db, path: path) }
             } else {
-                try queue.write { db in try Self.migrate(db, path: path) }
+                try Self.migrate(queue, path: path)
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw StoreError.notAStore(path)
@@ -104,56 +108,128 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// Closes the connection now (it closes by itself when the store goes away); in WAL mode the
     /// last connection to close folds the WAL into the main file, which is then complete alone.
     public func close() throws {
+        // The cache's prepared statements would keep the connection from closing.
+        queue.inDatabase { _ in statements.removeAll() }
         try queue.close()
     }
 
+    // MARK: Schema
+
+    /// The `user_version` this actq writes: 1 for the first schema, 2 once a filter column was
+    /// added after it (so that an actq which would not fill that column refuses the store).
+    public static let schemaVersion = migrator.migrations.count > 1 ? 2 : 1
+
+    /// The columns of schema 1, the first store schema. Frozen, like the migration that makes it.
+    static let schema1Columns: Set<String> = [
+        "case_id", "customer_id", "status", "mode", "type", "assigned_to", "assigned_user_name", "queue_id", "created",
+        "last_modified",
+    ]
+
+    /// The store's migrations (GRDB's `DatabaseMigrator`): schema 1, then one migration per
+    /// filter the filter table has and schema 1 lacks, which adds its column and index and fills
+    /// them from the activities' stored resources.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("schema 1") { db in
+            // Stores made before migrations were recorded are at schema 1 already.
+            if try db.tableExists("activity") { return }
+            try db.execute(sql: schema1)
+        }
+        for filter in FixedFilter.allCases where !schema1Columns.contains(filter.spec.column) {
+            migrator.registerMigration("column \(filter.spec.column)") { db in
+                try addColumn(for: filter, db)
+                try db.execute(sql: "PRAGMA user_version = 2")
+            }
+        }
+        return migrator
+    }()
+
+    static let schema1 = """
+        CREATE TABLE activity (
+            id INTEGER PRIMARY KEY,
+            case_id INTEGER,
+            customer_id INTEGER,
+            status TEXT,
+            mode TEXT,
+            type TEXT,
+            assigned_to INTEGER,
+            assigned_user_name TEXT,
+            queue_id INTEGER,
+            created INTEGER,        -- UTC milliseconds
+            last_modified INTEGER,  -- UTC milliseconds
+            summary TEXT NOT NULL,  -- the summary attributes, as JSON
+            resource TEXT NOT NULL  -- the whole activity, as JSON
+        );
+        CREATE TABLE custom_attribute (
+            activity_id INTEGER NOT NULL REFERENCES activity(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL
+        );
+        CREATE INDEX activity_case ON activity(case_id);
+        CREATE INDEX activity_customer ON activity(customer_id);
+        CREATE INDEX activity_status ON activity(status);
+        CREATE INDEX activity_mode ON activity(mode);
+        CREATE INDEX activity_type ON activity(type);
+        CREATE INDEX activity_assigned_to ON activity(assigned_to);
+        CREATE INDEX activity_assigned_user_name ON activity(assigned_user_name);
+        CREATE INDEX activity_queue ON activity(queue_id);
+        CREATE INDEX activity_created ON activity(created, id);
+        CREATE INDEX activity_last_modified ON activity(last_modified, id);
+        CREATE INDEX custom_attribute_lookup ON custom_attribute(name, value, activity_id);
+        CREATE INDEX custom_attribute_activity ON custom_attribute(activity_id);
+        PRAGMA user_version = 1;
+        """
+
+    /// Adds the column (and index) of a filter to a store, filled from each activity's resource
+    /// as the activity reader reads it. (A migration; also how a test proves it works.)
+    static func addColumn(for filter: FixedFilter, _ db: Database) throws {
+        let spec = filter.spec
+        let type = spec.kind == .code || spec.kind == .text ? "TEXT" : "INTEGER"
+        try db.execute(sql: "ALTER TABLE activity ADD COLUMN \(spec.column) \(type)")
+        try db.execute(sql: "CREATE INDEX activity_\(spec.column) ON activity(\(spec.column)\(spec.kind == .date ? ", id" : ""))")
+        var values: [(id: Int64, value: FieldValue)] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, resource FROM activity")
+        while let row = try rows.next() {
+            let text: String = row["resource"]
+            guard case .object(let resource)? = try? JSONParser.parse(Array(text.utf8)),
+                  let value = try? Activity.value(of: filter, in: resource) else { continue }
+            values.append((row["id"], value))
+        }
+        let update = try db.makeStatement(sql: "UPDATE activity SET \(spec.column) = ? WHERE id = ?")
+        for (id, value) in values {
+            switch value {
+            case .integer(let number): try update.execute(arguments: [number, id])
+            case .text(let text): try update.execute(arguments: [text, id])
+            }
+        }
+    }
+
+    /// Why a store cannot be read as it is.
     private static func checkSchema(_ db: Database, path: String) throws {
         let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
         if version > schemaVersion { throw StoreError.newerSchema(path, version) }
         if try version == 0 || !db.tableExists("activity") { throw StoreError.notAStore(path) }
+        if try migrator.hasBeenSuperseded(db) { throw StoreError.newerSchema(path, version) }
+        let columns = try Set(db.columns(in: "activity").map(\.name))
+        let missing = FixedFilter.allCases.map(\.spec.column).filter { !columns.contains($0) }
+        if missing.contains(where: schema1Columns.contains) {
+            throw StoreError.cannotOpen(path, "it is damaged: its activity table lacks \(missing.joined(separator: ", "))")
+        }
+        if !missing.isEmpty { throw StoreError.needsUpgrade(path) }
     }
 
-    private static func migrate(_ db: Database, path: String) throws {
-        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-        if version > schemaVersion { throw StoreError.newerSchema(path, version) }
-        if version == schemaVersion { return }
-        let existing = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-        if version == 0, !existing.isEmpty { throw StoreError.notAStore(path) }
-        try db.execute(sql: """
-            CREATE TABLE activity (
-                id INTEGER PRIMARY KEY,
-                case_id INTEGER,
-                customer_id INTEGER,
-                status TEXT,
-                mode TEXT,
-                type TEXT,
-                assigned_to INTEGER,
-                assigned_user_name TEXT,
-                queue_id INTEGER,
-                created INTEGER,        -- UTC milliseconds
-                last_modified INTEGER,  -- UTC milliseconds
-                summary TEXT NOT NULL,  -- the summary attributes, as JSON
-                resource TEXT NOT NULL  -- the whole activity, as JSON
-            );
-            CREATE TABLE custom_attribute (
-                activity_id INTEGER NOT NULL REFERENCES activity(id) ON DELETE CASCADE,
-                name TEXT NOT NULL,
-                value TEXT NOT NULL
-            );
-            CREATE INDEX activity_case ON activity(case_id);
-            CREATE INDEX activity_customer ON activity(customer_id);
-            CREATE INDEX activity_status ON activity(status);
-            CREATE INDEX activity_mode ON activity(mode);
-            CREATE INDEX activity_type ON activity(type);
-            CREATE INDEX activity_assigned_to ON activity(assigned_to);
-            CREATE INDEX activity_assigned_user_name ON activity(assigned_user_name);
-            CREATE INDEX activity_queue ON activity(queue_id);
-            CREATE INDEX activity_created ON activity(created, id);
-            CREATE INDEX activity_last_modified ON activity(last_modified, id);
-            CREATE INDEX custom_attribute_lookup ON custom_attribute(name, value, activity_id);
-            CREATE INDEX custom_attribute_activity ON custom_attribute(activity_id);
-            PRAGMA user_version = \(schemaVersion);
-            """)
+    /// Brings a store up to this actq's schema (a no-op when it is there).
+    private static func migrate(_ queue: DatabaseQueue, path: String) throws {
+        try queue.read { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            if version > schemaVersion { throw StoreError.newerSchema(path, version) }
+            // Tables but no actq version: some other program's database.
+            if version == 0, try !String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'").isEmpty {
+                throw StoreError.notAStore(path)
+            }
+            if try migrator.hasBeenSuperseded(db) { throw StoreError.newerSchema(path, version) }
+        }
+        try migrator.migrate(queue)
     }
 
     // MARK: Writing
@@ -364,6 +440,9 @@ final class StatementCache: @unchecked Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     var count: Int { entries.count }
+
+    /// Finalizes every statement (before the connection closes).
+    func removeAll() { entries.removeAll() }
 
     func statement(_ sql: String, in db: Database) throws -> Statement {
         clock += 1

@@ -24,7 +24,6 @@ import Testing
     /// Runs a search off the cooperative pool (the in-process servers of other tests need it)
     /// and returns its error and the rows it handed on before failing.
     static func failure(_ backend: RemoteBackend, _ text: String = "status = open", all: Bool = false) async throws -> (RemoteError?, Int) {
-        nonisolated(unsafe) let backend = backend
         return try await offThePool { Self.blockingFailure(backend, text, all: all) }
     }
 
