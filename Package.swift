@@ -9,7 +9,8 @@ let buildCommit: String = {
 
 let package = Package(
     name: "actq",
-    platforms: [.macOS(.v13)],
+    // Synchronization's Atomic (the remote backend's interrupt flag) needs macOS 15.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "actq", targets: ["actq"]),
         .library(name: "ActivityQuery", targets: ["ActivityQuery"]),
@@ -112,7 +113,7 @@ let package = Package(
             dependencies: [
                 "ActivityServer", "ActivityRemote", "ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+            ]
         ),
         .testTarget(
             name: "actqTests",

@@ -61,7 +61,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     /// The current session; nil until the first login (or given by the caller). Requests of a
     /// plan run on several threads: the session is read under a lock, and logins one at a time.
     public var session: String? { sessionState.withLock { $0 } }
-    private let sessionState: Mutex<String?>
+    private let sessionState: Locked<String?>
     private let loginLock = NSLock()
     /// Called after each page of an `--all` result: activities so far, total.
     public var progress: ((Int, Int) -> Void)?
@@ -85,7 +85,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             throw RemoteError(.failed, "a timeout of \(seconds) seconds is out of range (0.001 to 86400)")
         }
         self.configuration = configuration
-        self.sessionState = Mutex(session)
+        self.sessionState = Locked(session)
         self.password = password
         self.sessionChanged = sessionChanged
         let timeout = HTTPClient.Configuration.Timeout(

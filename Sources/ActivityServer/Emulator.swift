@@ -5,7 +5,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import Synchronization
 
 /// The activity search API over a local store: login, logout and search, with every status code
 /// and error body of the API description. Incoming query strings go through `RequestDecoder`, the

@@ -1,5 +1,5 @@
+import ActivityQuery
 import Foundation
-import Synchronization
 
 /// Open sessions: at most `limit` per user, ended after `idleTimeout` without a request.
 public final class SessionTable: Sendable {
@@ -15,7 +15,7 @@ public final class SessionTable: Sendable {
         var lastUsed: UInt64
     }
 
-    private let sessions = Mutex<[String: Session]>([:])
+    private let sessions = Locked<[String: Session]>([:])
     public let limit: Int
     public let idleTimeout: Duration
     private let clock: @Sendable () -> UInt64

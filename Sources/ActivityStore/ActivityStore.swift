@@ -2,7 +2,6 @@ import ActivityModel
 import ActivityQuery
 import Foundation
 import GRDB
-import Synchronization
 
 /// The local backend: activities in SQLite, indexed for every filter and sort key, answering
 /// `ActivityQuery` with exactly the API's semantics.
@@ -11,7 +10,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     private let queue: DatabaseQueue
     /// Match counts by filter, valid while `PRAGMA data_version` stays the same (it changes when
     /// another connection commits), so paging through a result counts its matches once.
-    private let counts = Mutex<(version: Int64, byFilter: [String: Int])>((-1, [:]))
+    private let counts = Locked<(version: Int64, byFilter: [String: Int])>((-1, [:]))
     /// Prepared search statements. GRDB's own statement cache keeps every SQL text it sees, and
     /// the SQL varies with the set of filters and of custom attributes: this one is bounded.
     let statements = StatementCache(capacity: 64)

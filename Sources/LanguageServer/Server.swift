@@ -1,6 +1,5 @@
 import ActivityQuery
 import Foundation
-import Synchronization
 
 /// The actq language server: diagnostics, completion, hover, formatting, semantic tokens and
 /// document symbols for `.actq` files, from the same parser, validator and completion engine as
@@ -455,7 +454,7 @@ public final class LanguageServer {
 
 /// Request IDs cancelled by `$/cancelRequest`, shared by the reader thread and the server.
 final class Cancellations: Sendable {
-    private let ids = Mutex<Set<RequestID>>([])
+    private let ids = Locked<Set<RequestID>>([])
     func note(_ body: Data) {
         guard Self.mentionsCancel(body),
               let message = try? JSONDecoder().decode(IncomingMessage.self, from: body), message.method == "$/cancelRequest",
