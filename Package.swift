@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "ActqTestSupport", path: "Tests/ActqTestSupport"),
         .testTarget(
             name: "ActivityQueryTests",
-            dependencies: ["ActivityQuery", "ActqTestSupport"]
+            dependencies: ["ActivityQuery", "ActivityModel", "ActqTestSupport"]
         ),
         .testTarget(
             name: "ActivityModelTests",
@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LanguageServerTests",
-            dependencies: ["LanguageServer", "ActivityQuery", "ActqTestSupport"]
+            dependencies: ["LanguageServer", "ActivityQuery", "ActivityModel", "ActqTestSupport"]
         ),
         .testTarget(
             name: "BackendTests",

@@ -7,11 +7,13 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
+/// `ActivityQuery.Wire`, which the struct of that name hides inside `RemoteConfiguration`.
+public typealias QueryWire = Wire
+
 /// How the remote backend talks to the API.
 public struct RemoteConfiguration: Sendable {
-    public enum Wire: String, Sendable, CaseIterable {
-        case json, xml
-    }
+    /// The one `Wire` of the project (`ActivityQuery`'s), as the configuration names it.
+    public typealias Wire = QueryWire
 
     /// `https://HOST/system`: the part before `/ws/v12/…`.
     public var baseURL: String
@@ -121,15 +123,15 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     private func loginHoldingLock(force: Bool) throws -> String {
         let secret = try password()
-        var request = try HTTPClient.Request(url: try url(Self.loginPath + (force ? "?forceLogin=yes" : "")), method: .POST)
+        var request = try HTTPClient.Request(url: try url(Self.loginPath + (force ? "?" + API.forceLoginQuery : "")), method: .POST)
         switch configuration.wire {
         case .json:
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: Wire.json.mediaType)
             request.body = .string(JSONWriter.string(.object(JSONObject([
                 JSONMember("userName", .string(configuration.user)), JSONMember("password", .string(secret)),
             ]))))
         case .xml:
-            request.headers.add(name: "Content-Type", value: "application/xml")
+            request.headers.add(name: "Content-Type", value: Wire.xml.mediaType)
             request.body = .string("<login xmlns=\"\(ActivityXML.platformNamespace)\"><userName>\(ActivityXML.escape(configuration.user))"
                                    + "</userName><password>\(ActivityXML.escape(secret))</password></login>")
         }
@@ -142,8 +144,8 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
                               "login to \(configuration.baseURL) as \(configuration.user) failed: \(reason)"
                               + (problem.code.map { " (\($0))" } ?? ""), code: problem.code)
         }
-        guard let session = response.headers.first(name: "X-egain-session"), !session.isEmpty else {
-            throw RemoteError(.authentication, "login to \(configuration.baseURL) answered \(response.status.code) without an X-egain-session header")
+        guard let session = response.headers.first(name: API.sessionHeader), !session.isEmpty else {
+            throw RemoteError(.authentication, "login to \(configuration.baseURL) answered \(response.status.code) without an \(API.sessionHeader) header")
         }
         sessionState.withLock { $0 = session }
         sessionChanged(session)
@@ -154,7 +156,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     public func logout() throws {
         guard let session else { return }
         var request = try HTTPClient.Request(url: try url(Self.logoutPath), method: .DELETE)
-        request.headers.add(name: "X-egain-session", value: session)
+        request.headers.add(name: API.sessionHeader, value: session)
         request.headers.add(name: "Accept", value: accept)
         let response = try execute(request)
         guard response.status == .noContent || response.status == .ok || response.status == .unauthorized else {
@@ -341,7 +343,7 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         let request = SearchRequest(query)
         let response = try authenticated { session in
             var http = try HTTPClient.Request(url: try url(request.pathAndQuery), method: .GET)
-            http.headers.add(name: "X-egain-session", value: session)
+            http.headers.add(name: API.sessionHeader, value: session)
             http.headers.add(name: "Accept", value: accept)
             return http
         }
@@ -391,10 +393,10 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     // MARK: HTTP
 
-    static let loginPath = "/ws/v12/authentication/user/login"
-    static let logoutPath = "/ws/v12/authentication/user/logout"
+    static let loginPath = API.loginPath
+    static let logoutPath = API.logoutPath
 
-    private var accept: String { configuration.wire == .json ? "application/json" : "application/xml" }
+    private var accept: String { configuration.wire.mediaType }
 
     /// The request's URL. The language writes `[ ] , :` unencoded, as the API's own clients do;
     /// a URL cannot hold `[` and `]` in its query, and Foundation, meeting them, re-encodes the

@@ -31,9 +31,9 @@ public final class Emulator: Sendable {
     public static let maximumQueryLength = 16 * 1024
     public static let maximumCustomAttributes = 100
 
-    static let activityPath = "/ws/v12/interaction/activity"
-    static let loginPath = "/ws/v12/authentication/user/login"
-    static let logoutPath = "/ws/v12/authentication/user/logout"
+    static let activityPath = API.activityPath
+    static let loginPath = API.loginPath
+    static let logoutPath = API.logoutPath
 
     public func respond(to request: Request) async -> Response {
         var path = request.uri.path
@@ -166,7 +166,7 @@ public final class Emulator: Sendable {
             return failure(.serverFailure, "the search failed on the server", request, wire: wire, headers: headers)
         }
         guard summary.returned > 0 else { return Response(status: .noContent, headers: headers) }
-        headers[.contentType] = wire.contentType
+        headers[.contentType] = wire.mediaType
         return Response(status: .ok, headers: headers, body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: body))
     }
 
@@ -179,7 +179,7 @@ public final class Emulator: Sendable {
         let wire = wire ?? Wire.negotiate(request.headers[.accept]) ?? .json
         let userMessage = request.headers[.egainErrorMessage]?.lowercased() == "yes" ? error.userMessage : nil
         var headers = headers
-        headers[.contentType] = wire.contentType
+        headers[.contentType] = wire.mediaType
         let body = wire == .json
             ? error.json(message, userMessage: userMessage, details: details)
             : error.xml(message, userMessage: userMessage, details: details)
@@ -238,17 +238,7 @@ final class StorePool: Sendable {
     }
 }
 
-/// The body format of a response.
-enum Wire: Sendable {
-    case json, xml
-
-    var contentType: String {
-        switch self {
-        case .json: "application/json"
-        case .xml: "application/xml"
-        }
-    }
-
+extension Wire {
     /// The format an `Accept` header allows, by quality then order; XML when any will do
     /// (the API's default). Nil when it allows neither.
     static func negotiate(_ header: String?) -> Wire? {
@@ -288,6 +278,6 @@ enum HeaderList {
 }
 
 extension HTTPField.Name {
-    static let egainSession = HTTPField.Name("X-egain-session")!
+    static let egainSession = HTTPField.Name(API.sessionHeader)!
     static let egainErrorMessage = HTTPField.Name("X-egain-error-message")!
 }

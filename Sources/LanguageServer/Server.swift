@@ -385,7 +385,7 @@ public final class LanguageServer {
             let requests = compiled.requests
             if !requests.isEmpty {
                 if requests.count > 1 { text += "\(requests.count) requests, merged by activity ID:\n\n" }
-                text += "```http\n" + requests.map { "GET \($0.pathAndQuery)" }.joined(separator: "\n") + "\n```"
+                text += "```http\n" + RequestRendering.text(requests, wire: .json, headers: false) + "\n```"
             } else if let first = compiled.diagnostics.first(where: { $0.severity == .error }) {
                 text += "No request: \(first.message)"
             }

@@ -63,7 +63,7 @@ enum Backends {
             throw CommandFailure.backend("no user name for \(url): give --user, set ACTQ_USER, or add user to a profile")
         }
         var configuration = RemoteConfiguration(baseURL: url, user: user)
-        configuration.wire = global.wire.flatMap { RemoteConfiguration.Wire(rawValue: $0.rawValue) } ?? profile?.wire ?? .json
+        configuration.wire = global.wire ?? profile?.wire ?? .json
         configuration.insecure = global.insecure || (profile?.insecure ?? false)
         if let timeout = global.timeout ?? profile?.timeout {
             guard RemoteConfiguration.isValidTimeout(timeout) else {

@@ -10,13 +10,11 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var inputs: QueryInputs
     @OptionGroup var global: GlobalOptions
 
-    static let maskedSession = "********"
-
     func run() throws {
         let format = try DiagnosticFormat(global.format, command: "explain")
         let context = try global.dateContext()
         let printer = DiagnosticPrinter(global: global)
-        let accept = Self.accept(global.wire)
+        let wire = global.wire ?? .json
         var failed = false
         var blocks: [String] = []
         for source in try inputs.sources() {
@@ -25,12 +23,12 @@ struct ExplainCommand: ParsableCommand {
                 guard compiled.plan != nil else { continue }
                 switch format {
                 case .text:
-                    blocks.append(compiled.requests.map { Self.text($0, accept: accept) }.joined(separator: "\n\n"))
+                    blocks.append(RequestRendering.text(compiled.requests, wire: wire))
                 case .json:
                     let explained = ExplainedQuery(
                         source: source.text(compiled.range),
                         canonical: CanonicalPrinter.print(compiled.syntax, source: source.bytes),
-                        requests: compiled.requests.map { ExplainedRequest($0, accept: accept) })
+                        requests: compiled.requests.map { ExplainedRequest($0, wire: wire) })
                     blocks.append(try JSONOutput.encode(explained))
                 }
             }
@@ -39,20 +37,6 @@ struct ExplainCommand: ParsableCommand {
             Output.write(blocks.joined(separator: format == .text ? "\n\n" : "\n") + "\n")
         }
         if failed { throw ExitCode(Exit.queryErrors) }
-    }
-
-    /// The `Accept` header the remote backend sends for a wire format.
-    static func accept(_ wire: WireFormat?) -> String {
-        wire == .xml ? "application/xml" : "application/json"
-    }
-
-    /// The request line and headers, as they go over the wire (the session masked).
-    static func text(_ request: SearchRequest, accept: String) -> String {
-        """
-        \(SearchRequest.method) \(request.pathAndQuery)
-        Accept: \(accept)
-        X-egain-session: \(maskedSession)
-        """
     }
 }
 
@@ -64,13 +48,13 @@ struct ExplainedRequest: Codable {
     var parameters: [QueryParameter]
     var headers: [String: String]
 
-    init(_ request: SearchRequest, accept: String) {
+    init(_ request: SearchRequest, wire: Wire) {
         method = SearchRequest.method
         path = SearchRequest.path
         query = request.queryString
         url = request.pathAndQuery
         parameters = request.parameters
-        headers = ["Accept": accept, "X-egain-session": ExplainCommand.maskedSession]
+        headers = ["Accept": wire.mediaType, API.sessionHeader: RequestRendering.maskedSession]
     }
 }
 

@@ -10,9 +10,7 @@ enum BackendKind: String, ExpressibleByArgument, CaseIterable, Sendable {
     case local, remote
 }
 
-enum WireFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case json, xml
-}
+extension Wire: ExpressibleByArgument {}
 
 enum ColorMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, always, never
@@ -46,7 +44,7 @@ struct GlobalOptions: ParsableArguments {
     var profile: String?
 
     @Option(help: "Body format on the wire for the remote backend: json or xml.")
-    var wire: WireFormat?
+    var wire: Wire?
 
     @Flag(help: "Do not verify the remote server's TLS certificate (test servers only).")
     var insecure = false
@@ -86,6 +84,15 @@ struct GlobalOptions: ParsableArguments {
             throw ValidationError("ACTQ_NOW must be an instant with a zone, such as 2024-06-15T12:00:00Z")
         }
         return DateContext(now: now, timeZone: zone)
+    }
+
+    /// The clock of a long-running command (the language server): asked at each use, so that
+    /// `now` moves on, unless `ACTQ_NOW` freezes it.
+    func dateClock() throws -> @Sendable () -> DateContext {
+        let context = try dateContext()
+        guard ProcessInfo.processInfo.environment["ACTQ_NOW"]?.isEmpty ?? true else { return { context } }
+        let zone = context.timeZone
+        return { DateContext.current(timeZone: zone) }
     }
 
     /// Whether to colour what is written to a stream.

@@ -13,8 +13,7 @@ struct LspCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let zone = try global.timeZone()
-        let server = LanguageServer(context: { DateContext.current(timeZone: zone) }) { data in
+        let server = LanguageServer(context: try global.dateClock()) { data in
             FileHandle.standardOutput.write(data)
         }
         if let path = global.db ?? (FileManager.default.fileExists(atPath: Locations.demoStore.path) ? Locations.demoStore.path : nil),

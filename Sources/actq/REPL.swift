@@ -91,7 +91,7 @@ final class REPL {
                 continue
             }
             pending += pending.isEmpty ? line : "\n" + line
-            if queryContinues(pending) { continue }
+            if ContinuationRule.continues(pending) { continue }
             let entry = pending
             pending = ""
             guard !entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
@@ -164,8 +164,7 @@ final class REPL {
             show(output.take())
             // The summary line: count and page, and the time unless timing is off.
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-            let summary = QueryRunner.summary(info, elapsed: elapsed)
-            Output.error((settings.timing ? summary : summary.components(separatedBy: ", ").dropLast().joined(separator: ", ")) + "\n")
+            Output.error(QueryRunner.summary(info, elapsed: settings.timing ? elapsed : nil) + "\n")
         } catch is Cancelled {
             Output.error("cancelled\n")
         } catch {
@@ -221,67 +220,95 @@ final class REPL {
 
     // MARK: Meta commands
 
-    static let commands: [(name: String, usage: String, help: String)] = [
-        (":help", ":help [topic]", "this help; topics: language, fields, dates, modifiers, formats"),
-        (":explain", ":explain [query]", "the exact request of a query (default: the last one)"),
-        (":format", ":format NAME", "output format: table, vertical, json, ndjson, csv, xml"),
-        (":backend", ":backend", "where queries run"),
-        (":set", ":set NAME VALUE", "tz, format, pagesize, color (on/off), timing (on/off), pager (on/off)"),
-        (":show", ":show [NAME]", "current settings"),
-        (":next", ":next", "the next page of the last query"),
-        (":prev", ":prev", "the previous page of the last query"),
-        (":save", ":save NAME", "keep the last query under a name"),
-        (":run", ":run NAME", "run a saved query"),
-        (":queries", ":queries", "the saved queries"),
-        (":history", ":history [N]", "the last N entries of the history"),
-        (":timing", ":timing", "turn the time in the summary line on or off"),
-        (":quit", ":quit", "leave (also Ctrl-D)"),
+    /// A meta command: its name and other spellings, its usage and help (for `:help` and
+    /// completion), and what it does with its argument (false: leave the REPL).
+    struct MetaCommand: Sendable {
+        let name: String
+        var aliases: [String] = []
+        let usage: String
+        let help: String
+        let run: @Sendable (REPL, String) -> Bool
+    }
+
+    /// Every meta command, in the order `:help` lists them.
+    static let commands: [MetaCommand] = [
+        MetaCommand(name: ":help", aliases: [":h", ":?"], usage: ":help [topic]", help: "this help; topics: language, fields, dates, modifiers, formats") {
+            FileHandle.standardOutput.write(Data(REPL.help($1).utf8))
+            return true
+        },
+        MetaCommand(name: ":explain", usage: ":explain [query]", help: "the exact request of a query (default: the last one)") {
+            $0.explain($1)
+            return true
+        },
+        MetaCommand(name: ":format", usage: ":format NAME", help: "output format: table, vertical, json, ndjson, csv, xml") {
+            if let problem = $0.set("format " + $1) { Output.error(problem + "\n") }
+            return true
+        },
+        MetaCommand(name: ":backend", usage: ":backend", help: "where queries run") { repl, _ in
+            do {
+                Output.write(try repl.openBackend().summary + "\n")
+            } catch { Output.error("actq: \(error)\n") }
+            return true
+        },
+        MetaCommand(name: ":set", usage: ":set NAME VALUE", help: "tz, format, pagesize, color (on/off), timing (on/off), pager (on/off)") {
+            if let problem = $0.set($1) { Output.error(problem + "\n") }
+            return true
+        },
+        MetaCommand(name: ":show", usage: ":show [NAME]", help: "current settings") {
+            Output.write($0.showSettings($1))
+            return true
+        },
+        MetaCommand(name: ":next", usage: ":next", help: "the next page of the last query") { repl, _ in
+            repl.page(forward: true)
+            return true
+        },
+        MetaCommand(name: ":prev", usage: ":prev", help: "the previous page of the last query") { repl, _ in
+            repl.page(forward: false)
+            return true
+        },
+        MetaCommand(name: ":save", usage: ":save NAME", help: "keep the last query under a name") {
+            $0.save($1)
+            return true
+        },
+        MetaCommand(name: ":run", usage: ":run NAME", help: "run a saved query") {
+            $0.runSaved($1)
+            return true
+        },
+        MetaCommand(name: ":queries", usage: ":queries", help: "the saved queries") { repl, _ in
+            repl.listSaved()
+            return true
+        },
+        MetaCommand(name: ":history", usage: ":history [N]", help: "the last N entries of the history") {
+            $0.showHistory($1)
+            return true
+        },
+        MetaCommand(name: ":timing", usage: ":timing", help: "turn the time in the summary line on or off") { repl, _ in
+            repl.settings.timing.toggle()
+            Output.write("timing is \(repl.settings.timing ? "on" : "off")\n")
+            return true
+        },
+        MetaCommand(name: ":quit", aliases: [":q", ":exit"], usage: ":quit", help: "leave (also Ctrl-D)") { _, _ in false },
     ]
 
     /// Runs a meta command; false means leave.
     func meta(_ line: String) -> Bool {
         let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
         let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        switch parts[0] {
-        case ":quit", ":q", ":exit":
-            return false
-        case ":help", ":h", ":?":
-            FileHandle.standardOutput.write(Data(REPL.help(argument).utf8))
-        case ":explain":
-            explain(argument)
-        case ":format":
-            if let problem = set("format " + argument) { Output.error(problem + "\n") }
-        case ":backend":
-            do {
-                Output.write(try openBackend().summary + "\n")
-            } catch { Output.error("actq: \(error)\n") }
-        case ":set":
-            if let problem = set(argument) { Output.error(problem + "\n") }
-        case ":show":
-            Output.write(showSettings(argument))
-        case ":timing":
-            settings.timing.toggle()
-            Output.write("timing is \(settings.timing ? "on" : "off")\n")
-        case ":next", ":prev":
-            page(forward: parts[0] == ":next")
-        case ":save":
-            save(argument)
-        case ":run":
-            runSaved(argument)
-        case ":queries":
-            listSaved()
-        case ":history":
-            let entries = editor.entries
-            guard let count = argument.isEmpty ? 20 : Int(argument), count > 0 else {
-                Output.error("usage: :history [N], N a positive number of entries\n")
-                return true
-            }
-            for (index, entry) in entries.enumerated().suffix(count) { Output.write("\(String(repeating: " ", count: max(0, 5 - String(index + 1).count)))\(index + 1)  \(entry)\n") }
-        default:
+        guard let command = REPL.commands.first(where: { $0.name == parts[0] || $0.aliases.contains(parts[0]) }) else {
             let suggestion = Suggestions.closest(to: parts[0], among: REPL.commands.map(\.name))
             Output.error("unknown command \(parts[0])" + (suggestion.map { "; did you mean \($0)?" } ?? "; :help lists the commands") + "\n")
+            return true
         }
-        return true
+        return command.run(self, argument)
+    }
+
+    func showHistory(_ argument: String) {
+        guard let count = argument.isEmpty ? 20 : Int(argument), count > 0 else {
+            return Output.error("usage: :history [N], N a positive number of entries\n")
+        }
+        for (index, entry) in editor.entries.enumerated().suffix(count) {
+            Output.write("\(String(repeating: " ", count: max(0, 5 - String(index + 1).count)))\(index + 1)  \(entry)\n")
+        }
     }
 
     func explain(_ argument: String) {
@@ -300,9 +327,7 @@ final class REPL {
     /// The requests of a plan as `explain` shows them; several are counted first.
     private func explained(_ requests: [SearchRequest]) -> String {
         guard !requests.isEmpty else { return "" }
-        let accept = ExplainCommand.accept(global.wire)
-        let blocks = requests.map { ExplainCommand.text($0, accept: accept) }.joined(separator: "\n\n") + "\n"
-        return requests.count > 1 ? "# \(requests.count) requests, merged by activity ID\n" + blocks : blocks
+        return RequestRendering.text(requests, wire: global.wire ?? .json, counted: true) + "\n"
     }
 
     /// Applies `NAME VALUE`; returns a problem to report, or nil.

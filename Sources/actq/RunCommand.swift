@@ -59,23 +59,6 @@ struct QueryCommand: ParsableCommand {
     }
 }
 
-/// Whether the text so far is an unfinished query: an open bracket, or a last word `and`/`or`.
-func queryContinues(_ text: String) -> Bool {
-    let (tokens, _) = Lexer.tokenize(Array(text.utf8))
-    var depth = 0
-    var last: Token?
-    for token in tokens where !token.kind.isTrivia && token.kind != .newline && token.kind != .endOfFile {
-        switch token.kind {
-        case .leftParen, .leftBracket: depth += 1
-        case .rightParen, .rightBracket: depth = max(0, depth - 1)
-        case .semicolon: depth = 0
-        default: break
-        }
-        last = token
-    }
-    return depth > 0 || last?.keyword == .and || last?.keyword == .or
-}
-
 /// Runs queries on the configured backend and prints their results.
 struct QueryRunner {
     let global: GlobalOptions
@@ -146,7 +129,8 @@ struct QueryRunner {
     }
 
     /// `25 of 1,234 activities (page 1 of 50), 3.2 ms`
-    static func summary(_ info: SearchSummary, elapsed: Double) -> String {
+    /// The summary line: count, window and requests, then the time taken unless `elapsed` is nil.
+    static func summary(_ info: SearchSummary, elapsed: Double?) -> String {
         let noun = info.total == 1 ? "activity" : "activities"
         var text = info.returned == info.total
             ? "\(grouped(info.total)) \(noun)"
@@ -161,7 +145,7 @@ struct QueryRunner {
             break
         }
         if info.requests > 1 { text += ", \(info.requests) requests" }
-        return text + String(format: ", %.1f ms", elapsed)
+        return text + (elapsed.map { String(format: ", %.1f ms", $0) } ?? "")
     }
 
     static func grouped(_ value: Int) -> String {

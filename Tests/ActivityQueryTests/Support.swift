@@ -1,3 +1,4 @@
+import ActivityModel
 import ActivityQuery
 
 import Foundation

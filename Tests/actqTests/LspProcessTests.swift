@@ -28,4 +28,17 @@ import Testing
         #expect(result.stdout.contains("\"capabilities\""))
         #expect(result.status == 0)
     }
+
+    /// Relative dates in hover follow ACTQ_NOW, as every other command's do (the test runs
+    /// set it to 2024-06-15T12:00:00Z).
+    @Test func hoverFollowsTheFrozenClock() throws {
+        let input = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///x.actq","languageId":"actq","version":1,"text":"lastModifiedDate >= -7d"}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///x.actq"},"position":{"line":0,"character":2}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let result = try ActqProcess.run(["lsp"], stdin: Data(input.utf8))
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("lastModifiedDate=[2024-06-08T12:00:00.000Z,]"), "\(result.stdout)")
+    }
 }

@@ -12,7 +12,7 @@ public struct QueryParameter: Hashable, Sendable, Codable {
 /// whose parameters are in a fixed order and percent-encoded so that no value can add, remove or
 /// change a parameter.
 public struct SearchRequest: Hashable, Sendable {
-    public static let path = "/ws/v12/interaction/activity"
+    public static let path = API.activityPath
     public static let method = "GET"
 
     /// Unencoded names and values, in the order they are sent.
@@ -24,21 +24,21 @@ public struct SearchRequest: Hashable, Sendable {
             parameters.append(QueryParameter(entry.filter.name, entry.value.parameter))
         }
         switch query.attributes {
-        case .all?: parameters.append(QueryParameter("$attribute", "all"))
-        case .named(let names)?: parameters.append(QueryParameter("$attribute", names.joined(separator: ",")))
+        case .all?: parameters.append(QueryParameter(API.Parameter.attribute, "all"))
+        case .named(let names)?: parameters.append(QueryParameter(API.Parameter.attribute, names.joined(separator: ",")))
         case nil: break
         }
         if let sort = query.sort {
-            parameters.append(QueryParameter("$sort", sort.field.rawValue))
-            if let direction = sort.direction { parameters.append(QueryParameter("$order", direction.rawValue)) }
+            parameters.append(QueryParameter(API.Parameter.sort, sort.field.rawValue))
+            if let direction = sort.direction { parameters.append(QueryParameter(API.Parameter.order, direction.rawValue)) }
         }
         switch query.window {
         case .page(let number, let size)?:
-            parameters.append(QueryParameter("$pagenum", String(number)))
-            if let size { parameters.append(QueryParameter("$pagesize", String(size))) }
+            parameters.append(QueryParameter(API.Parameter.pageNumber, String(number)))
+            if let size { parameters.append(QueryParameter(API.Parameter.pageSize, String(size))) }
         case .range(let start, let size)?:
-            parameters.append(QueryParameter("$rangestart", String(start)))
-            if let size { parameters.append(QueryParameter("$rangesize", String(size))) }
+            parameters.append(QueryParameter(API.Parameter.rangeStart, String(start)))
+            if let size { parameters.append(QueryParameter(API.Parameter.rangeSize, String(size))) }
         case nil: break
         }
         self.parameters = parameters
@@ -76,7 +76,7 @@ public enum PercentEncoding {
     /// Extra characters a parameter's value keeps readable: date ranges keep `[ ] , :` as real
     /// clients send them; the `$attribute` list keeps its commas. Other values encode them.
     static func readable(for name: String) -> Set<UInt8> {
-        if name == "$attribute" { return [UInt8(ascii: ",")] }
+        if name == API.Parameter.attribute { return [UInt8(ascii: ",")] }
         if FixedFilter(rawValue: name)?.spec.kind == .date { return [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":")] }
         return []
     }

@@ -1,3 +1,36 @@
+/// Whether a line break ends a query: not while a bracket is open, and not after `and` or `or`.
+/// The script parser splits queries by this rule and the REPL asks it whether to read another
+/// line, so that both agree on where a query ends.
+public struct ContinuationRule: Sendable {
+    private var depth = 0
+    private var lastKeyword: Keyword?
+
+    public init() {}
+
+    /// Takes in the next token of the query (not trivia, a line break or a `;`).
+    mutating func note(_ token: Token) {
+        switch token.kind {
+        case .leftParen, .leftBracket: depth += 1
+        case .rightParen, .rightBracket: depth = max(0, depth - 1)
+        default: break
+        }
+        lastKeyword = token.keyword
+    }
+
+    /// Whether a line break here continues the query.
+    public var lineBreakContinues: Bool { depth > 0 || lastKeyword == .and || lastKeyword == .or }
+
+    /// Whether `text` so far ends inside an unfinished query (the REPL's continuation lines).
+    public static func continues(_ text: String) -> Bool {
+        let (tokens, _) = Lexer.tokenize(Array(text.utf8))
+        var rule = ContinuationRule()
+        for token in tokens where !token.kind.isTrivia && token.kind != .invalid && token.kind != .newline && token.kind != .endOfFile {
+            if token.kind == .semicolon { rule = ContinuationRule() } else { rule.note(token) }
+        }
+        return rule.lineBreakContinues
+    }
+}
+
 /// One query of a script: its tokens, its tree and the lexical and syntax diagnostics inside it.
 public struct ParsedQuery: Sendable {
     public var syntax: QuerySyntax
@@ -41,7 +74,7 @@ public enum ScriptParser {
             var lexer = Lexer()
             var current: [Token] = []
             current.reserveCapacity(32)
-            var depth = 0
+            var rule = ContinuationRule()
             var offset = start
             func finish() {
                 let lexical = lexer.takeDiagnostics()
@@ -63,7 +96,7 @@ public enum ScriptParser {
                 body(parsed)
                 current = []
                 current.reserveCapacity(32)
-                depth = 0
+                rule = ContinuationRule()
             }
             while offset < input.count {
                 let token = lexer.token(input, at: offset)
@@ -75,22 +108,13 @@ public enum ScriptParser {
                 case .semicolon, .endOfFile:
                     finish()
                 case .newline:
-                    if depth > 0 { continue }
-                    if let last = current.last, last.keyword == .and || last.keyword == .or { continue }
+                    if rule.lineBreakContinues { continue }
                     finish()
-                case .leftParen, .leftBracket:
-                    if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
-                        return Stop(offset: token.range.start, pending: lexer.takeDiagnostics())
-                    }
-                    depth += 1
-                    current.append(token)
-                case .rightParen, .rightBracket:
-                    depth = max(0, depth - 1)
-                    current.append(token)
                 default:
                     if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
                         return Stop(offset: token.range.start, pending: lexer.takeDiagnostics())
                     }
+                    rule.note(token)
                     current.append(token)
                 }
             }

@@ -68,11 +68,11 @@ public enum RequestDecoder {
             }
 
             switch name {
-            case "$pagenum": page.number = number("the page number"); page.range = page.range.map { $0.union(whole) } ?? whole; page.numberRange = valueRange
-            case "$pagesize": page.size = number("the page size"); page.range = page.range.map { $0.union(whole) } ?? whole; page.sizeRange = valueRange
-            case "$rangestart": window.start = number("the first result"); window.range = window.range.map { $0.union(whole) } ?? whole; window.numberRange = valueRange
-            case "$rangesize": window.size = number("the number of results"); window.range = window.range.map { $0.union(whole) } ?? whole; window.sizeRange = valueRange
-            case "$sort":
+            case API.Parameter.pageNumber: page.number = number("the page number"); page.range = page.range.map { $0.union(whole) } ?? whole; page.numberRange = valueRange
+            case API.Parameter.pageSize: page.size = number("the page size"); page.range = page.range.map { $0.union(whole) } ?? whole; page.sizeRange = valueRange
+            case API.Parameter.rangeStart: window.start = number("the first result"); window.range = window.range.map { $0.union(whole) } ?? whole; window.numberRange = valueRange
+            case API.Parameter.rangeSize: window.size = number("the number of results"); window.range = window.range.map { $0.union(whole) } ?? whole; window.sizeRange = valueRange
+            case API.Parameter.sort:
                 if let field = SortField(rawValue: value) {
                     sortField = field
                     sortRange = whole
@@ -80,13 +80,13 @@ public enum RequestDecoder {
                     assembler.report(.error(.unsortableField, at: valueRange, "the API cannot sort by '\(value)'",
                                             notes: [DiagnosticNote("sortable fields: id, createdDate, lastModifiedDate")]))
                 }
-            case "$order":
+            case API.Parameter.order:
                 if let direction = SortDirection(rawValue: value) {
                     order = (direction, whole)
                 } else {
                     assembler.report(.error(.unknownSortOrder, at: valueRange, "'$order' is asc or desc, not '\(value)'"))
                 }
-            case "$attribute":
+            case API.Parameter.attribute:
                 let names = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                 if value == "all" {
                     assembler.setAttributes(.all)
@@ -100,7 +100,7 @@ public enum RequestDecoder {
                     ? (name.utf8.count > 7 ? .custom(String(name.dropFirst(7))) : nil)
                     : FixedFilter(rawValue: name).map(Filter.fixed)
                 guard let filter else {
-                    let known = FixedFilter.allCases.map(\.name) + ["$pagenum", "$pagesize", "$rangestart", "$rangesize", "$sort", "$order", "$attribute"]
+                    let known = FixedFilter.allCases.map(\.name) + API.Parameter.all
                     let suggestion = Suggestions.closest(to: name, among: known)
                     assembler.report(.error(.unknownParameter, at: nameRange,
                                             "unsupported query parameter '\(name)' (400-101)" + (suggestion.map { "; did you mean '\($0)'?" } ?? "")))

@@ -1,0 +1,139 @@
+/// How far the planner may go.
+public struct PlanOptions: Hashable, Sendable {
+    /// The most API requests one query may become (`--max-requests`).
+    public var maxRequests: Int
+
+    public init(maxRequests: Int = 32) {
+        self.maxRequests = maxRequests
+    }
+}
+
+/// Plans a bound query: its conditions (atoms), combined by `and` and `or` (and `in (…)`, one
+/// alternative per value), become the disjunction of conjunctions the API can run, each an API
+/// query checked against the API's rules on its own. Alternatives that can never match are left
+/// out with a warning, repeated ones with another; beyond `maxRequests` the query is refused.
+struct Planner {
+    /// One condition with its value checked: an exact value, or a date range.
+    enum Atom {
+        case equal(Filter, QueryAssembler.Value, range: SourceRange, display: String)
+        case date(FixedFilter, DateRange, range: SourceRange)
+
+        var range: SourceRange {
+            switch self {
+            case .equal(_, _, let range, _), .date(_, _, let range): range
+            }
+        }
+    }
+
+    /// The filter's logical shape over atoms: alternatives of one atom each (a condition is one,
+    /// a list one per value), and AND / OR of shapes.
+    indirect enum Shape {
+        case atoms([Int])
+        case and([Shape])
+        case or([Shape])
+    }
+
+    let atoms: [Atom]
+    let options: PlanOptions
+
+    /// The plan of `shape`; `base` holds the query's modifiers and the binder's diagnostics.
+    func plan(_ shape: Shape, base: QueryAssembler, filterRange: SourceRange, queryRange: SourceRange)
+        -> (QueryPlan?, [Diagnostic])
+    {
+        var assembler = base
+        let count = Self.alternativeCount(shape)
+        if count > options.maxRequests {
+            assembler.report(.error(
+                .tooManyRequests, at: filterRange,
+                "this query would take \(count) API requests; the limit is \(options.maxRequests)",
+                notes: [DiagnosticNote("raise it with --max-requests, or narrow the 'or' and 'in (…)' parts")]))
+            return (nil, assembler.diagnostics)
+        }
+        let conjunctions = Self.expand(shape)
+        if conjunctions.count == 1 {
+            for index in conjunctions[0] { apply(atoms[index], to: &assembler) }
+            return (assembler.finish(queryRange: queryRange).map(QueryPlan.init), assembler.diagnostics)
+        }
+        return planAlternatives(conjunctions, base: assembler, filterRange: filterRange, queryRange: queryRange)
+    }
+
+    /// Each conjunction is an API query of its own, checked with the API's rules; those that can
+    /// never match are left out with a warning, repeated ones with another.
+    private func planAlternatives(_ conjunctions: [[Int]], base assembler: QueryAssembler, filterRange: SourceRange,
+                                  queryRange: SourceRange)
+        -> (QueryPlan?, [Diagnostic])
+    {
+        var diagnostics = assembler.diagnostics
+        var reported = Set(diagnostics)
+        func report(_ diagnostic: Diagnostic) {
+            if reported.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
+        }
+        var alternatives: [ActivityQuery] = []
+        var failed = false
+        for conjunction in conjunctions {
+            var part = QueryAssembler()
+            part.planning = true
+            if let sort = assembler.query.sort { part.setSort(sort) }
+            if let attributes = assembler.query.attributes { part.setAttributes(attributes) }
+            for index in conjunction { apply(atoms[index], to: &part) }
+            let query = part.finish(queryRange: queryRange)
+            let written = conjunction.map { atoms[$0].range }.reduce(atoms[conjunction[0]].range) { $0.union($1) }
+            if let impossible = part.impossibility {
+                report(.warning(.alternativeNeverMatches, at: impossible.range,
+                                "this alternative can never match: \(impossible.reason); it is left out",
+                                notes: [DiagnosticNote("the alternative", range: written)]))
+                continue
+            }
+            for diagnostic in part.diagnostics { report(diagnostic) }
+            guard let query else {
+                failed = true
+                continue
+            }
+            if alternatives.contains(query) {
+                report(.warning(.duplicateAlternative, at: written, "this alternative repeats an earlier one; it is sent once"))
+                continue
+            }
+            alternatives.append(query)
+        }
+        if !failed, alternatives.isEmpty {
+            report(.error(.noAlternativeMatches, at: filterRange, "no alternative of this query can match"))
+            failed = true
+        }
+        diagnostics.sort { $0.range.start < $1.range.start }
+        guard !failed else { return (nil, diagnostics) }
+        return (QueryPlan(alternatives: alternatives, window: assembler.query.window), diagnostics)
+    }
+
+    private func apply(_ atom: Atom, to assembler: inout QueryAssembler) {
+        switch atom {
+        case .equal(let filter, let value, let range, let display): assembler.set(filter, value, at: range, display: display)
+        case .date(let filter, let dates, let range): assembler.constrain(filter, to: dates, at: range)
+        }
+    }
+
+    /// How many conjunctions a shape expands to (saturating, so that a huge query cannot overflow).
+    static func alternativeCount(_ shape: Shape) -> Int {
+        switch shape {
+        case .atoms(let indices): return indices.count
+        case .or(let parts): return parts.reduce(0) { min(Int.max / 2, $0 + alternativeCount($1)) }
+        case .and(let parts):
+            return parts.reduce(1) { product, part in
+                let count = alternativeCount(part)
+                return product > (Int.max / 2) / max(count, 1) ? Int.max / 2 : product * count
+            }
+        }
+    }
+
+    /// The disjunctive normal form: AND distributed over OR, in the order written.
+    static func expand(_ shape: Shape) -> [[Int]] {
+        switch shape {
+        case .atoms(let indices): return indices.map { [$0] }
+        case .or(let parts): return parts.flatMap(expand)
+        case .and(let parts):
+            return parts.reduce([[]]) { partial, part in
+                let next = expand(part)
+                return partial.flatMap { prefix in next.map { prefix + $0 } }
+            }
+        }
+    }
+}
