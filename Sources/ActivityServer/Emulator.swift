@@ -31,31 +31,7 @@ public final class Emulator: Sendable {
     public static let maximumQueryLength = 16 * 1024
     public static let maximumCustomAttributes = 100
 
-    static let activityPath = API.activityPath
-    static let loginPath = API.loginPath
-    static let logoutPath = API.logoutPath
-
-    public func respond(to request: Request) async -> Response {
-        var path = request.uri.path
-        if path.hasPrefix("/system/") { path.removeFirst("/system".count) }
-        if path.count > 1, path.hasSuffix("/") { path.removeLast() }
-        let method = request.method
-        switch path {
-        case Self.activityPath:
-            guard method == .get || method == .head else { return methodNotAllowed(request, allowed: "GET") }
-            return await search(request)
-        case Self.loginPath:
-            guard method == .post else { return methodNotAllowed(request, allowed: "POST") }
-            return await login(request)
-        case Self.logoutPath:
-            guard method == .delete else { return methodNotAllowed(request, allowed: "DELETE") }
-            return logout(request)
-        default:
-            return failure(.notFound, "no such resource: \(path)", request)
-        }
-    }
-
-    private func methodNotAllowed(_ request: Request, allowed: String) -> Response {
+    func methodNotAllowed(_ request: Request, allowed: String) -> Response {
         var response = failure(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allowed)", request)
         response.headers[.allow] = allowed
         return response
@@ -63,7 +39,7 @@ public final class Emulator: Sendable {
 
     // MARK: Login and logout
 
-    private func login(_ request: Request) async -> Response {
+    func login(_ request: Request) async -> Response {
         var request = request
         let body: ByteBuffer
         do {
@@ -92,7 +68,7 @@ public final class Emulator: Sendable {
         }
     }
 
-    private func logout(_ request: Request) -> Response {
+    func logout(_ request: Request) -> Response {
         guard let session = request.headers[.egainSession], sessions.logout(session) else {
             return failure(.invalidSession, "the X-egain-session header is missing, invalid or expired", request)
         }
@@ -101,7 +77,7 @@ public final class Emulator: Sendable {
 
     // MARK: Search
 
-    private func search(_ request: Request) async -> Response {
+    func search(_ request: Request) async -> Response {
         guard let wire = Wire.negotiate(request.headers[.accept]) else {
             return failure(.notAcceptable, "Accept must allow application/json or application/xml", request, wire: .json)
         }
@@ -172,7 +148,7 @@ public final class Emulator: Sendable {
 
     // MARK: Errors
 
-    private func failure(
+    func failure(
         _ error: APIError, _ message: String, _ request: Request, wire: Wire? = nil,
         headers: HTTPFields = HTTPFields(), details: [(String, String)] = []
     ) -> Response {

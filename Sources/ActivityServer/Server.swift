@@ -1,31 +1,78 @@
+import ActivityQuery
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
 extension Emulator {
     /// The emulator as a Hummingbird application on `host:port` (port 0: any free port; the
-    /// port bound is handed to `onRunning`). Each request is logged with its method, path,
-    /// status and time; headers and bodies, which hold sessions and passwords, never are.
+    /// port bound is handed to `onRunning`).
     public func application(
         host: String = "127.0.0.1", port: Int = 8080, limits: ConnectionLimits = ConnectionLimits(), logger: Logger,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> Application<CallbackResponder<BasicRequestContext>> {
-        let responder = CallbackResponder<BasicRequestContext> { [self] request, _ in
-            let started = DispatchTime.now()
-            let response = await self.respond(to: request)
-            if logger.logLevel <= .info {
-                let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-                logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.2f", elapsed)) ms",
-                            metadata: request.uri.query.map { ["query": .string($0)] } ?? [:])
-            }
-            return response
-        }
-        return Application(
-            responder: responder,
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(logger: logger),
             server: limits.server,
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "actq-emulator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
+    }
+
+    /// The API's three resources, under `/system/ws/…` and `/ws/…`, each with the methods it
+    /// allows; other methods get `405-101` with `Allow`, unknown paths `404-101`
+    /// (`APIErrorBodies`), and every request is logged (`RequestLog`).
+    func router(logger: Logger) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestLog(logger: logger))
+        router.add(middleware: APIErrorBodies(emulator: self))
+        for prefix in ["", "/system"] {
+            router.get(RouterPath(prefix + API.activityPath)) { request, _ in await self.search(request) }
+            router.head(RouterPath(prefix + API.activityPath)) { request, _ in await self.search(request) }
+            router.post(RouterPath(prefix + API.loginPath)) { request, _ in await self.login(request) }
+            router.delete(RouterPath(prefix + API.logoutPath)) { request, _ in self.logout(request) }
+        }
+        return router
+    }
+
+    /// The method each resource allows (as the `Allow` header says it).
+    static let allowedMethods = [API.activityPath: "GET", API.loginPath: "POST", API.logoutPath: "DELETE"]
+}
+
+/// Logs each request with its method, path, query, status and time; headers and bodies, which
+/// hold sessions and passwords, never.
+struct RequestLog: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: BasicRequestContext,
+                next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        let started = DispatchTime.now()
+        let response = try await next(request, context)
+        if logger.logLevel <= .info {
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+            logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.2f", elapsed)) ms",
+                        metadata: request.uri.query.map { ["query": .string($0)] } ?? [:])
+        }
+        return response
+    }
+}
+
+/// The router's own "not found" as the API answers it: `405-101` for a known resource and a
+/// method it does not allow, `404-101` for an unknown path, in JSON or XML.
+struct APIErrorBodies: RouterMiddleware {
+    let emulator: Emulator
+
+    func handle(_ request: Request, context: BasicRequestContext,
+                next: (Request, BasicRequestContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            var path = request.uri.path
+            if path.hasPrefix("/system/") { path.removeFirst("/system".count) }
+            if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+            if let allowed = Emulator.allowedMethods[path] { return emulator.methodNotAllowed(request, allowed: allowed) }
+            return emulator.failure(.notFound, "no such resource: \(path)", request)
+        }
     }
 }

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Actq: ParsableCommand {
+struct Actq: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actq",
         abstract: "Query activities of an eGain / Cisco ECE deployment.",
@@ -24,7 +24,7 @@ struct Actq: ParsableCommand {
         defaultSubcommand: QueryCommand.self
     )
 
-    static func main() {
+    static func main() async {
         let names = Set(configuration.subcommands.map { $0._commandName })
         let given = Array(CommandLine.arguments.dropFirst())
         if given == ["--version"] {
@@ -34,7 +34,11 @@ struct Actq: ParsableCommand {
         let arguments = ArgumentOrder.normalize(given, subcommands: names)
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let failure as CommandFailure {
             Output.error("actq: \(failure.description)\n")
             Foundation.exit(failure.exitCode)

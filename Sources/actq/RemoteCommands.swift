@@ -5,7 +5,7 @@ import ArgumentParser
 import Foundation
 import Logging
 
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the API emulator: login, logout and activity search over a local store.",
@@ -51,7 +51,7 @@ struct ServeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         unblockTerminationSignals()
         let storePath: String
         if let db = global.db {
@@ -100,14 +100,9 @@ struct ServeCommand: ParsableCommand {
             let shown = host.contains(":") ? "[\(host)]" : host
             Output.error("actq serve: http://\(shown):\(bound)/system (store \(storePath), \(count) activities); \(announcement)\n")
         }
-        let finished = DispatchSemaphore(value: 0)
-        let outcome = ServeOutcome()
-        Task {
-            do { try await application.runService() } catch { outcome.error = error }
-            finished.signal()
-        }
-        finished.wait()
-        if let error = outcome.error {
+        do {
+            try await application.runService()
+        } catch {
             throw CommandFailure.backend("cannot serve on \(host):\(port): \(error)")
         }
         Output.error("actq serve: stopped\n")
@@ -118,10 +113,6 @@ struct ServeCommand: ParsableCommand {
         var generator = SystemRandomNumberGenerator()
         return String((0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
     }
-}
-
-private final class ServeOutcome: @unchecked Sendable {
-    var error: Error?
 }
 
 struct LoginCommand: ParsableCommand {
