@@ -343,8 +343,11 @@ final class ServeProcess {
     @Test func sessionsEndAfterTheTimeoutAndTheLogKeepsNoSecrets() throws {
         let home = try Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
+        // One second, or more in a slow instrumented build, where a run of actq may take that long.
+        let timeout = Int(TestTime.seconds(1))
         let server = try ServeProcess(
-            arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home), "--session-timeout", "1"], home: home)
+            arguments: ["--db", try ActqProcess.fixtureStore.get(), "--users", try Self.usersFile(in: home), "--session-timeout", String(timeout)],
+            home: home)
         defer { server.stop() }
         let remote = ["-e", "customer = 1002", "--url", server.url, "--user", "jenny", "--format", "ndjson"]
         let first = try ActqProcess.run(remote, environment: ["ACTQ_PASSWORD": Self.password], home: home)
@@ -354,7 +357,7 @@ final class ServeProcess {
         let soon = try ActqProcess.run(remote, home: home)
         #expect(soon.status == 0, "within the timeout the kept session serves without a password: \(soon.stderr)")
         // The time without requests is what is tested here, so it is waited for.
-        Thread.sleep(forTimeInterval: 1.5)
+        Thread.sleep(forTimeInterval: Double(timeout) * 1.5)
         let late = try ActqProcess.run(remote, home: home)
         #expect(late.status == 3, "the session has ended and there is no password to log in again: \(late.stderr)")
         #expect((try? String(contentsOf: sessionFile, encoding: .utf8)) != kept, "the refused session is not kept")
