@@ -19,6 +19,7 @@ public struct Activity: Hashable, Sendable {
     /// Custom attribute values by name; an attribute may carry several values.
     public var customAttributes: [(name: String, value: String)]
 
+    /// Activities are equal when their resources are (the fields are read from it).
     public static func == (lhs: Activity, rhs: Activity) -> Bool { lhs.resource == rhs.resource }
     public func hash(into hasher: inout Hasher) { hasher.combine(resource) }
 
@@ -197,8 +198,10 @@ public struct Activity: Hashable, Sendable {
     }
 }
 
+/// Why an activity resource cannot be read: which member, and what is wrong with it.
 public struct ActivityFormatError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }

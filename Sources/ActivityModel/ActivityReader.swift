@@ -23,6 +23,7 @@ public struct ImportError: Error, CustomStringConvertible {
 /// Reads activities one at a time from the API's JSON (`{"activity": […]}` or a bare array),
 /// from NDJSON (one activity object per line), or from the API's XML.
 public enum ActivityReader {
+    /// How the activities of a file are written.
     public enum Format: String, Sendable {
         case json, ndjson, xml
     }
@@ -56,6 +57,7 @@ public enum ActivityReader {
         }
     }
 
+    /// Reads the activities of `bytes`, handing each to `body` with where it was.
     public static func read(bytes: [UInt8], name: String, format: Format, _ body: (Activity, RecordLocation) throws -> Void) throws {
         switch format {
         case .xml: try ActivityXML.read(data: Data(bytes), file: name, body)

@@ -16,6 +16,7 @@ public enum ActivityXML {
 
     // MARK: Reading
 
+    /// Reads the activities of an XML document from a file, handing each to `body`.
     public static func read(handle: FileHandle, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
         // Mapped, not read: a large export costs address space, not memory.
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: file), options: .alwaysMapped) else {
@@ -24,6 +25,7 @@ public enum ActivityXML {
         try read(data: data, file: file, body)
     }
 
+    /// Reads the activities of an XML document, handing each to `body`.
     public static func read(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
         try preflight(data, file: file)
         _ = try run(XMLParser(data: data), file: file, body)
@@ -326,6 +328,7 @@ public enum ActivityXML {
         }
     }
 
+    /// Text with `&`, `<`, `>` and quotes escaped for XML.
     public static func escape(_ text: String) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)

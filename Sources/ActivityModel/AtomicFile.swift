@@ -7,6 +7,7 @@ import Foundation
 /// mode from the start (never readable by others in between), is flushed to disk, and is renamed
 /// over the target; the directory is then flushed too, so the rename survives a power cut.
 public enum AtomicFile {
+    /// Why a file could not be written, with its path.
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
     }

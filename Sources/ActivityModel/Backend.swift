@@ -10,6 +10,7 @@ public struct SearchSummary: Hashable, Sendable {
     /// How many API requests the result took (1 on the local store).
     public var requests: Int
 
+    /// A summary of `returned` of `total` matches in `window`, from `requests` API requests.
     public init(total: Int, returned: Int, window: ResultWindow?, requests: Int = 1) {
         self.total = total
         self.returned = returned
@@ -24,6 +25,7 @@ public struct ResultRow: Sendable {
     /// The summary attributes, or the requested projection, as compact JSON.
     public var json: String
 
+    /// A row of activity `id` with its JSON.
     public init(id: Int64, json: String) {
         self.id = id
         self.json = json

@@ -13,6 +13,7 @@ public final class ByteInput {
     public private(set) var line = 1
     private var lineStart = 0
 
+    /// Input from bytes in memory.
     public init(bytes: [UInt8]) {
         buffer = bytes
         handle = nil
@@ -20,6 +21,7 @@ public final class ByteInput {
         exhausted = true
     }
 
+    /// Input read from a file in chunks of `chunkSize` bytes.
     public init(handle: FileHandle, chunkSize: Int = 1 << 20) {
         buffer = []
         self.handle = handle
@@ -45,12 +47,14 @@ public final class ByteInput {
         return true
     }
 
+    /// The next byte, not consumed; nil at the end.
     @inline(__always)
     public func peek() -> UInt8? {
         if index < buffer.count { return buffer[index] }
         return refill() ? buffer[index] : nil
     }
 
+    /// The next byte, consumed; nil at the end.
     @inline(__always)
     @discardableResult
     public func next() -> UInt8? {

@@ -16,8 +16,10 @@ public struct JSONParser {
     public static let maximumDepth = 512
     public let input: ByteInput
 
+    /// A parser reading from `input`.
     public init(_ input: ByteInput) { self.input = input }
 
+    /// The one JSON value of `bytes` (nothing but whitespace after it).
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         let parser = JSONParser(ByteInput(bytes: bytes))
         let value = try parser.parseValue()
@@ -26,10 +28,12 @@ public struct JSONParser {
         return value
     }
 
+    /// An error at the current place.
     public func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(message: message, line: input.line, column: input.column, offset: input.offset)
     }
 
+    /// Skips spaces, tabs and line breaks.
     public func skipWhitespace() {
         while let byte = input.peek(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
             input.next()
@@ -46,6 +50,7 @@ public struct JSONParser {
         return false
     }
 
+    /// Consumes `byte`, or fails saying `what` was expected.
     public func expect(_ byte: UInt8, _ what: String) throws {
         guard consume(byte) else { throw error("expected \(what)\(found())") }
     }
@@ -56,6 +61,7 @@ public struct JSONParser {
         return ", found byte 0x\(String(byte, radix: 16, uppercase: true))"
     }
 
+    /// Reads a value; `depth` counts the arrays and objects around it.
     public func parseValue(depth: Int = 0) throws -> JSONValue {
         skipWhitespace()
         guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth) levels") }
@@ -80,6 +86,7 @@ public struct JSONParser {
         }
     }
 
+    /// Reads an object, after its `{`.
     public func parseObject(depth: Int) throws -> JSONObject {
         var object = JSONObject()
         var keys = KeySet()
@@ -142,6 +149,7 @@ public struct JSONParser {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// Reads a string, after its opening quote.
     public func parseString() throws -> String {
         input.next()  // the opening quote
         var bytes: [UInt8] = []
@@ -227,6 +235,7 @@ public struct JSONParser {
 public struct KeySet {
     private var seen: Set<String>?
 
+    /// An empty set.
     public init() {}
 
     /// Whether `key` is new among `members` (the members read so far, before `key`'s).

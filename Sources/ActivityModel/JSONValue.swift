@@ -9,6 +9,7 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object(JSONObject)
 
+    /// The member `key` of an object, or nil.
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
@@ -29,6 +30,7 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// A number from an integer.
     public static func integer(_ value: Int64) -> JSONValue { .number(String(value)) }
 
     /// A short name of the kind of value, for error messages.
@@ -44,10 +46,12 @@ public enum JSONValue: Hashable, Sendable {
     }
 }
 
+/// A member of an object: its key and value.
 public struct JSONMember: Hashable, Sendable {
     public var key: String
     public var value: JSONValue
 
+    /// The member `key: value`.
     public init(_ key: String, _ value: JSONValue) {
         self.key = key
         self.value = value
@@ -58,8 +62,10 @@ public struct JSONMember: Hashable, Sendable {
 public struct JSONObject: Hashable, Sendable {
     public var members: [JSONMember]
 
+    /// An object of `members`, in order.
     public init(_ members: [JSONMember] = []) { self.members = members }
 
+    /// The value of the first member named `key`.
     public subscript(key: String) -> JSONValue? {
         get { members.first { $0.key == key }?.value }
         set {
@@ -89,6 +95,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByArrayLiteral, Expr
 
 // MARK: Writing
 
+/// Compact JSON text of values, written as RFC 8259 says (strings escaped, numbers as read).
 public enum JSONWriter {
     /// Compact JSON text.
     public static func string(_ value: JSONValue) -> String {

@@ -25,14 +25,20 @@ extension SearchSummary {
     }
 }
 
+/// Writes a result in one output format, a row at a time, so that `--all` streams.
 public protocol ResultWriter {
+    /// What comes before the first row.
     mutating func begin() -> String
+    /// One activity, from its JSON (the summary attributes or the projection asked for).
     mutating func row(json: String) throws -> String
+    /// What comes after the last row; `info` has the count and window.
     mutating func end(_ info: SearchSummary) -> String
 }
 
+/// The API's JSON: `{"activity":[…],"paginationInfo":{…}}`.
 public struct JSONResultWriter: ResultWriter {
     private var first = true
+    /// A writer before its first row.
     public init() {}
     public mutating func begin() -> String { "{\"activity\":[" }
     public mutating func row(json: String) -> String {
@@ -51,14 +57,18 @@ public struct JSONResultWriter: ResultWriter {
     }
 }
 
+/// One activity's JSON per line.
 public struct NDJSONResultWriter: ResultWriter {
+    /// A writer before its first row.
     public init() {}
     public mutating func begin() -> String { "" }
     public mutating func row(json: String) -> String { json + "\n" }
     public mutating func end(_ info: SearchSummary) -> String { "" }
 }
 
+/// The API's XML: `<activities>` of `<activity>` elements, keys that are not XML names encoded.
 public struct XMLResultWriter: ResultWriter {
+    /// A writer before its first row.
     public init() {}
     public mutating func begin() -> String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + ActivityXML.rootOpening + "\n" }
     public mutating func row(json: String) throws -> String {
@@ -84,6 +94,7 @@ public struct ActivityColumns {
         "contactPointData",
     ]
 
+    /// The CSV columns of an activity, as text.
     public static func csvValues(_ resource: JSONObject) -> [String] {
         func text(_ value: JSONValue?) -> String {
             switch value {
@@ -105,6 +116,7 @@ public struct ActivityColumns {
 
     public static let tableHeaders = ["id", "type", "status", "mode", "queue", "assigned", "customer", "subject", "modified"]
 
+    /// The table columns of an activity, dates in the context's zone.
     public static func tableValues(_ resource: JSONObject, context: DateContext) -> [String] {
         let object = JSONValue.object(resource)
         func text(_ value: JSONValue?) -> String {
@@ -135,7 +147,9 @@ public struct ActivityColumns {
     }
 }
 
+/// CSV (RFC 4180) with a header row, one activity per line.
 public struct CSVResultWriter: ResultWriter {
+    /// A writer before its first row.
     public init() {}
     public mutating func begin() -> String { Self.line(ActivityColumns.csvHeaders) }
     public mutating func row(json: String) throws -> String {
@@ -149,6 +163,7 @@ public struct CSVResultWriter: ResultWriter {
         fields.map(field).joined(separator: ",") + "\r\n"
     }
 
+    /// A CSV field, quoted when it needs to be (RFC 4180).
     public static func field(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -160,6 +175,7 @@ public struct VerticalResultWriter: ResultWriter {
     let context: DateContext
     private var number = 0
 
+    /// A writer showing dates in the context's zone.
     public init(context: DateContext) { self.context = context }
 
     public mutating func begin() -> String { "" }
@@ -171,6 +187,7 @@ public struct VerticalResultWriter: ResultWriter {
                           values: ActivityColumns.tableValues(resource, context: context))
     }
 
+    /// One activity as a block of `header | value` lines.
     public static func block(number: Int, headers: [String], values: [String]) -> String {
         let width = headers.map(DisplayWidth.of).max() ?? 0
         var output = "-[ activity \(number) ]" + String(repeating: "-", count: 20) + "\n"
@@ -190,6 +207,7 @@ public struct TableLayout {
     public var headers: [String]
     public var rows: [[String]]
 
+    /// A table of `rows` under `headers`.
     public init(headers: [String], rows: [[String]]) {
         self.headers = headers
         self.rows = rows.map { $0.map(TableLayout.sanitize) }
@@ -212,6 +230,7 @@ public struct TableLayout {
         return minimum > width
     }
 
+    /// The table, columns shrunk (and cut with `…`) to fit `width` cells if given.
     public func render(width: Int?) -> String {
         var widths = naturalWidths
         if let width {

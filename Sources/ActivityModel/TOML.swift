@@ -5,6 +5,7 @@
 /// and column, as is every syntax error, a repeated key and a table defined twice. It never traps
 /// and holds no state outside the value it returns.
 public enum TOML {
+    /// A syntax error, with the line and column.
     public struct ParseError: Error, CustomStringConvertible, Sendable {
         public var line: Int
         public var column: Int
@@ -12,6 +13,7 @@ public enum TOML {
         public var description: String { message }
     }
 
+    /// A value of a key.
     public indirect enum Value: Sendable, Equatable {
         case string(String)
         case integer(Int64)
@@ -33,10 +35,12 @@ public enum TOML {
         /// Whether the table came from a `[header]` of its own (it may not come twice).
         fileprivate var defined = false
 
+        /// An empty table.
         public init() {}
 
         public var isEmpty: Bool { keys.isEmpty }
 
+        /// The value of `key`, if the table has it.
         public subscript(key: String) -> Value? { values[key] }
 
         fileprivate mutating func set(_ key: String, _ value: Value) {
@@ -45,6 +49,7 @@ public enum TOML {
         }
     }
 
+    /// The document of `text`, or the first problem in it.
     public static func parse(_ text: String) throws -> Table {
         var reader = Reader(Array(text.utf8))
         return try reader.document()

@@ -12,6 +12,7 @@ public struct XMLFields: Sendable {
     /// Whether the whole document parsed.
     public var wellFormed: Bool
 
+    /// Reads the root's name and namespace and the text of the elements `names`.
     public static func read(_ bytes: [UInt8], names: Set<String>) -> XMLFields {
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true

@@ -7,6 +7,7 @@
 /// itself (`_x005F_`), and so is the `x` of a leading "xml", which XML reserves. The empty key
 /// is `_x_`. `decode(encode(key)) == key` for every key.
 public enum XMLName {
+    /// `key` as an XML name: characters an XML name cannot hold as `_xHHHH_` (as SQL/XML does).
     public static func encode(_ key: String) -> String {
         if key.isEmpty { return "_x_" }
         let scalars = Array(key.unicodeScalars)
@@ -25,6 +26,7 @@ public enum XMLName {
         return output
     }
 
+    /// The key an XML name stands for (the inverse of `encode`).
     public static func decode(_ name: String) -> String {
         if name == "_x_" { return "" }
         guard name.utf8.contains(UInt8(ascii: "_")) else { return name }

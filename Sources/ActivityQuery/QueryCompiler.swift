@@ -16,12 +16,14 @@ public struct CompiledQuery: Sendable {
 
 /// The pipeline from text to checked queries: lexer, parser, binder and the API's rules.
 public enum QueryCompiler {
+    /// Compiles every query of a script: parse, bind, plan.
     public static func compile(_ source: SourceText, context: DateContext, options: PlanOptions = PlanOptions()) -> [CompiledQuery] {
         var result: [CompiledQuery] = []
         compile(source, context: context, options: options) { result.append($0) }
         return result
     }
 
+    /// Compiles every query of a text (named `<input>`).
     public static func compile(_ text: String, context: DateContext, options: PlanOptions = PlanOptions()) -> [CompiledQuery] {
         compile(SourceText(text), context: context, options: options)
     }
@@ -35,6 +37,7 @@ public enum QueryCompiler {
         }
     }
 
+    /// Compiles one query the script parser has already parsed.
     public static func compile(_ parsed: ParsedQuery, source: SourceText, context: DateContext,
                                options: PlanOptions = PlanOptions()) -> CompiledQuery {
         let wellFormed = !parsed.diagnostics.hasErrors

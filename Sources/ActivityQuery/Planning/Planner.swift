@@ -3,6 +3,7 @@ public struct PlanOptions: Hashable, Sendable {
     /// The most API requests one query may become (`--max-requests`).
     public var maxRequests: Int
 
+    /// A limit of `maxRequests` API requests per query.
     public init(maxRequests: Int = 32) {
         self.maxRequests = maxRequests
     }

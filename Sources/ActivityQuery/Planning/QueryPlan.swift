@@ -9,11 +9,13 @@ public struct QueryPlan: Hashable, Sendable {
     /// The window of the merged result.
     public var window: ResultWindow?
 
+    /// A plan of one API query.
     public init(_ query: ActivityQuery) {
         alternatives = [query]
         window = query.window
     }
 
+    /// A plan of several API queries (a union), whose merged result `window` slices.
     public init(alternatives: [ActivityQuery], window: ResultWindow?) {
         precondition(!alternatives.isEmpty, "a plan has at least one alternative")
         self.alternatives = alternatives.map { query in

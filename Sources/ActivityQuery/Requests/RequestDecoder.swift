@@ -3,6 +3,7 @@
 /// both use it, so a request the emulator accepts is one the language can write, and vice versa.
 /// Diagnostic ranges are byte offsets into the given text.
 public enum RequestDecoder {
+    /// Reads a query string (without `?`) as the query it asks for, with diagnostics that point into it.
     public static func decode(_ text: String) -> (query: ActivityQuery?, diagnostics: [Diagnostic]) {
         let bytes = Array(text.utf8)
         var assembler = QueryAssembler()

@@ -1,7 +1,9 @@
+/// One parameter of a request, unencoded.
 public struct QueryParameter: Hashable, Sendable, Codable {
     public var name: String
     public var value: String
 
+    /// A parameter `name=value`.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -18,6 +20,7 @@ public struct SearchRequest: Hashable, Sendable {
     /// Unencoded names and values, in the order they are sent.
     public let parameters: [QueryParameter]
 
+    /// The request of a query, its parameters in the API's canonical order.
     public init(_ query: ActivityQuery) {
         var parameters: [QueryParameter] = []
         for entry in query.entries {
@@ -60,6 +63,7 @@ public struct SearchRequest: Hashable, Sendable {
     public var pathAndQuery: String { Self.path + "?" + queryString }
 }
 
+/// Percent-encoding of query strings as actq sends them, and decoding as servlet containers read them.
 public enum PercentEncoding {
     /// Characters sent unencoded in any value: RFC 3986's unreserved set.
     @inline(__always)
@@ -81,6 +85,7 @@ public enum PercentEncoding {
         return []
     }
 
+    /// Encodes every byte but the unreserved ones and those in `readable` as `%XX`.
     public static func encode(_ value: String, keeping readable: Set<UInt8> = []) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var output: [UInt8] = []

@@ -3,6 +3,7 @@ public struct DateRange: Hashable, Sendable, Codable {
     public var start: Int64?
     public var end: Int64?
 
+    /// A range from `start` to `end`, both inclusive; nil is open.
     public init(start: Int64?, end: Int64?) {
         self.start = start
         self.end = end
@@ -20,11 +21,13 @@ public struct DateRange: Hashable, Sendable, Codable {
         return false
     }
 
+    /// Whether `instant` lies in the range (bounds included).
     public func contains(_ instant: Int64) -> Bool {
         (start.map { instant >= $0 } ?? true) && (end.map { instant <= $0 } ?? true)
     }
 }
 
+/// What a search can be sorted by (`$sort`).
 public enum SortField: String, Hashable, Sendable, Codable, CaseIterable {
     case id
     case createdDate
@@ -47,15 +50,18 @@ extension SortField {
     }
 }
 
+/// The direction of a sort (`$order`).
 public enum SortDirection: String, Hashable, Sendable, Codable {
     case asc, desc
 }
 
+/// A sort: a field and, if the query gave one, a direction.
 public struct SortOrder: Hashable, Sendable, Codable {
     public var field: SortField
     /// Nil when the query did not say; the API then sorts ascending and no `$order` is sent.
     public var direction: SortDirection?
 
+    /// A sort by `field`, in `direction` or the API's default.
     public init(field: SortField, direction: SortDirection? = nil) {
         self.field = field
         self.direction = direction
@@ -124,6 +130,7 @@ public struct ActivityQuery: Hashable, Sendable, Codable {
         public let value: FilterValue
     }
 
+    /// A query without filters, with the given modifiers; filters are set by subscript.
     public init(attributes: AttributeSelection? = nil, sort: SortOrder? = nil, window: ResultWindow? = nil) {
         self.attributes = attributes
         self.sort = sort

@@ -12,6 +12,7 @@ public struct Binder {
     typealias Atom = Planner.Atom
     typealias Shape = Planner.Shape
 
+    /// Binds and plans one query's syntax tree; nil plan when the query has errors (the diagnostics say why).
     public static func bind(_ syntax: QuerySyntax, source: [UInt8], context: DateContext, options: PlanOptions = PlanOptions())
         -> (plan: QueryPlan?, diagnostics: [Diagnostic])
     {
@@ -422,9 +423,11 @@ public struct Binder {
 
 /// IDs: positive integers that fit the API's 64-bit IDs.
 public enum IDValue {
+    /// Why a text is not a valid ID.
     public enum Problem: Error, Sendable {
         case notANumber(String), notPositive(String), tooLarge(String)
 
+        /// The problem as a sentence about `field`.
         public func message(field: String) -> String {
             switch self {
             case .notANumber(let text): "'\(field)' takes an ID (a positive integer), not '\(text)'"
@@ -445,6 +448,7 @@ public enum IDValue {
         return value > 0 ? value : nil
     }
 
+    /// The ID a text spells (digits, at most the largest 64-bit value, not 0), or why not.
     public static func parse(_ text: String) -> Result<Int64, Problem> {
         let utf8 = text.utf8
         guard !utf8.isEmpty else { return .failure(.notANumber(text)) }

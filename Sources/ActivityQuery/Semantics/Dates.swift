@@ -8,6 +8,7 @@ public struct DateContext: Sendable {
     public var timeZone: TimeZone
     private let isUTC: Bool
 
+    /// A clock frozen at `now` (UTC milliseconds) in `timeZone`.
     public init(now: Int64, timeZone: TimeZone) {
         self.now = now
         self.timeZone = timeZone
@@ -15,6 +16,7 @@ public struct DateContext: Sendable {
             && ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z", "Zulu", "Universal"].contains(timeZone.identifier)
     }
 
+    /// The real clock, now, in `timeZone`.
     public static func current(timeZone: TimeZone = .current) -> DateContext {
         DateContext(now: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)), timeZone: timeZone)
     }
@@ -99,6 +101,7 @@ public enum APIDate {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// The year, month and day of a day count since 1970-01-01 (proleptic Gregorian).
     public static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = floorDiv(z, 146_097)
@@ -111,6 +114,7 @@ public enum APIDate {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
+    /// The number of days in a month of a year.
     public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -170,6 +174,7 @@ public enum APIDate {
         case instant(Int64)
     }
 
+    /// Why a date literal cannot be read, in words.
     public struct ParseError: Error, Hashable, Sendable {
         public var message: String
         /// Byte offsets within the literal.
@@ -270,6 +275,7 @@ public enum APIDate {
     /// A relative date: `now`, `today`, `yesterday`, optionally with an offset; or an offset alone
     /// (`-7d`), which counts from now.
     public struct Relative: Hashable, Sendable {
+        /// What a relative date counts from.
         public enum Base: Hashable, Sendable { case now, today, yesterday }
         public var base: Base
         /// Signed amount of `unit`.
@@ -280,6 +286,7 @@ public enum APIDate {
         public var isDay: Bool { base != .now && (amount == 0 || unit == UInt8(ascii: "d") || unit == UInt8(ascii: "w")) }
     }
 
+    /// A relative date (`now-12h`, `-7d`, `today`), or nil when the text is not one.
     public static func parseRelative<C: Collection<UInt8>>(_ text: C) -> Relative? where C.Index == Int {
         let lowered = text.map { $0 | ($0 >= 0x41 && $0 <= 0x5A ? 0x20 : 0) }
         var index = 0
@@ -332,6 +339,7 @@ public enum APIDate {
         }
     }
 
+    /// The instants a date literal stands for in `context`: a moment, or a whole day or range.
     public static func evaluate(_ literal: Literal, in context: DateContext) -> DateValue {
         switch literal {
         case .day(let day):

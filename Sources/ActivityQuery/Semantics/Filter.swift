@@ -93,6 +93,7 @@ public enum Filter: Hashable, Sendable, Codable {
     /// `custom.<name>`; an activity may hold several values of one attribute.
     case custom(String)
 
+    /// The kinds of value a filter takes.
     public enum ValueKind: Sendable {
         /// A positive integer ID.
         case id

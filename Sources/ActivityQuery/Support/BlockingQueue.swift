@@ -10,8 +10,10 @@ public final class BlockingQueue<Element>: @unchecked Sendable {  // state guard
     private var head = 0
     private var closed = false
 
+    /// An empty queue.
     public init() {}
 
+    /// Adds `element` and wakes one waiting taker.
     public func put(_ element: Element) {
         condition.lock()
         elements.append(element)

@@ -1,3 +1,4 @@
+/// The kinds of token of the language.
 public enum TokenKind: UInt8, Sendable {
     /// A bare word: field names, keywords, codes such as `open` or `custom.rating`.
     case word
@@ -63,11 +64,13 @@ public enum Keyword: UInt8, Sendable, CaseIterable {
     public var startsModifier: Bool { self == .show || self == .sort || self == .page || self == .range }
 }
 
+/// A token: its kind, the keyword it spells (if any) and where it is.
 public struct Token: Hashable, Sendable {
     public var kind: TokenKind
     public var keyword: Keyword?
     public var range: SourceRange
 
+    /// A token of `kind` over `range`.
     public init(kind: TokenKind, keyword: Keyword? = nil, range: SourceRange) {
         self.kind = kind
         self.keyword = keyword
@@ -85,8 +88,10 @@ public struct Lexer {
     private var collects = false
     private var lastToken = Token(kind: .endOfFile, range: .at(0))
 
+    /// A lexer at the start of its input.
     public init() {}
 
+    /// Every token of `bytes`, ending with `.endOfFile`, and the lexical problems found.
     public static func tokenize(_ bytes: [UInt8]) -> (tokens: [Token], diagnostics: [Diagnostic]) {
         var lexer = Lexer()
         lexer.collects = true

@@ -5,6 +5,7 @@ public struct ContinuationRule: Sendable {
     private var depth = 0
     private var lastKeyword: Keyword?
 
+    /// The rule at the start of a query.
     public init() {}
 
     /// Takes in the next token of the query (not trivia, a line break or a `;`).
@@ -44,6 +45,7 @@ public struct ParsedQuery: Sendable {
 /// the line's last token is `and` or `or`. The input is lexed a query at a time, so memory does
 /// not grow with the size of a script.
 public enum ScriptParser {
+    /// Every query of a script, in order.
     public static func parse(_ source: SourceText) -> [ParsedQuery] {
         var queries: [ParsedQuery] = []
         parse(source) { queries.append($0) }

@@ -3,11 +3,13 @@ public struct SourceRange: Hashable, Sendable, Codable {
     public var start: Int
     public var end: Int
 
+    /// The bytes from `start` up to (not including) `end`.
     public init(_ start: Int, _ end: Int) {
         self.start = start
         self.end = max(start, end)
     }
 
+    /// The empty range at `offset`.
     public static func at(_ offset: Int) -> SourceRange { SourceRange(offset, offset) }
 
     public var isEmpty: Bool { start == end }
@@ -25,6 +27,7 @@ public struct SourceLocation: Hashable, Sendable, Codable {
     public var column: Int
     public var offset: Int
 
+    /// A place: 1-based line and column (in characters), and the byte offset.
     public init(line: Int, column: Int, offset: Int) {
         self.line = line
         self.column = column
@@ -39,6 +42,7 @@ public struct SourceText: Sendable {
     public let bytes: [UInt8]
     public let lineStarts: [Int]
 
+    /// A source of raw bytes (not necessarily UTF-8; bad bytes are diagnosed).
     public init(name: String = "<input>", bytes: [UInt8]) {
         self.name = name
         self.bytes = bytes
@@ -62,6 +66,7 @@ public struct SourceText: Sendable {
                    lineStarts: lineStarts.withUnsafeBufferPointer { Array($0) })
     }
 
+    /// A source of text.
     public init(name: String = "<input>", _ text: String) {
         self.init(name: name, bytes: Array(text.utf8))
     }
@@ -77,6 +82,7 @@ public struct SourceText: Sendable {
         return low
     }
 
+    /// The line and column of a byte offset.
     public func location(of offset: Int) -> SourceLocation {
         let clamped = min(max(0, offset), bytes.count)
         let line = lineIndex(of: clamped)
@@ -98,6 +104,7 @@ public struct SourceText: Sendable {
         return bytes[start..<max(start, end)]
     }
 
+    /// The text of a range (bad UTF-8 replaced).
     public func text(_ range: SourceRange) -> String {
         let lower = min(max(0, range.start), bytes.count)
         let upper = min(max(lower, range.end), bytes.count)

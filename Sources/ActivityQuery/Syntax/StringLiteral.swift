@@ -112,6 +112,7 @@ public enum StringLiteral {
         needsQuotes(value) ? quote(value) : value
     }
 
+    /// Whether a value must be quoted to read back as itself (it is not one plain word).
     public static func needsQuotes(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         guard !bytes.isEmpty else { return true }

@@ -9,6 +9,7 @@ public struct QuerySyntax: Sendable {
     public var tokens: [Token]
 }
 
+/// A filter as written: conditions combined by `and`, `or`, `not` and brackets.
 public indirect enum FilterSyntax: Sendable {
     case condition(ConditionSyntax)
     case and([FilterSyntax], operators: [Token])
@@ -29,6 +30,7 @@ public indirect enum FilterSyntax: Sendable {
     }
 }
 
+/// A condition as written: a field, an operator and a value.
 public struct ConditionSyntax: Sendable {
     public var field: Token
     /// A comparison token or the keyword `in`; nil when it was missing.
@@ -38,6 +40,7 @@ public struct ConditionSyntax: Sendable {
     public var range: SourceRange { field.range.union(value.range).union(op?.range ?? field.range) }
 }
 
+/// The value side of a condition: a single token, a list `( … )` or a date range `[ .. ]`.
 public enum ValueSyntax: Sendable {
     case single(Token)
     /// `[lower .. upper]`, either bound may be absent.
@@ -58,6 +61,7 @@ public enum ValueSyntax: Sendable {
     }
 }
 
+/// A modifier as written: `show`, `sort by`, `page` or `range`, with its tokens.
 public enum ModifierSyntax: Sendable {
     /// `show all` or `show a, b`.
     case show(keyword: Token, all: Token?, names: [Token])

@@ -1,5 +1,6 @@
 /// What a completion inserts.
 public struct CompletionItem: Hashable, Sendable {
+    /// What an item completes (for the icon an editor shows).
     public enum Kind: String, Sendable {
         case field, `operator`, value, keyword, modifier
     }
@@ -9,6 +10,7 @@ public struct CompletionItem: Hashable, Sendable {
     public var kind: Kind
     public var detail: String?
 
+    /// An item shown as `label`, inserting `insert` (or the label).
     public init(_ label: String, insert: String? = nil, kind: Kind, detail: String? = nil) {
         self.label = label
         self.insertText = insert ?? label
@@ -27,6 +29,7 @@ public protocol CompletionValueSource {
 /// start of a condition, the operators a field's type allows, the values the backend knows for
 /// it (quoted where the language needs quotes), and modifiers and their arguments.
 public enum CompletionEngine {
+    /// The items, and the byte offset from which they replace the text.
     public struct Result: Sendable {
         /// Byte offset in the text where the word being completed starts.
         public var replaceFrom: Int

@@ -69,6 +69,7 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case notAnActivitySearch = "U007"
 }
 
+/// How bad a diagnostic is.
 public enum Severity: String, Sendable, Codable, Comparable {
     case error, warning, note
 
@@ -80,6 +81,7 @@ public enum Severity: String, Sendable, Codable, Comparable {
         }
     }
 
+    /// Errors rank above warnings above notes.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 }
 
@@ -88,16 +90,19 @@ public struct FixIt: Hashable, Sendable, Codable {
     public var range: SourceRange
     public var replacement: String
 
+    /// A fix that replaces `range` with `replacement`.
     public init(range: SourceRange, replacement: String) {
         self.range = range
         self.replacement = replacement
     }
 }
 
+/// A note under a diagnostic, perhaps pointing somewhere else.
 public struct DiagnosticNote: Hashable, Sendable, Codable {
     public var message: String
     public var range: SourceRange?
 
+    /// A note saying `message`, at `range` if given.
     public init(_ message: String, range: SourceRange? = nil) {
         self.message = message
         self.range = range
@@ -113,6 +118,7 @@ public struct Diagnostic: Hashable, Sendable, Codable {
     public var notes: [DiagnosticNote]
     public var fixIts: [FixIt]
 
+    /// A diagnostic of `severity` with its code, place, message, notes and fixes.
     public init(
         _ code: DiagnosticCode, _ severity: Severity = .error, at range: SourceRange, _ message: String,
         notes: [DiagnosticNote] = [], fixIts: [FixIt] = []
@@ -125,6 +131,7 @@ public struct Diagnostic: Hashable, Sendable, Codable {
         self.fixIts = fixIts
     }
 
+    /// An error diagnostic.
     public static func error(
         _ code: DiagnosticCode, at range: SourceRange, _ message: String,
         notes: [DiagnosticNote] = [], fixIts: [FixIt] = []
@@ -132,6 +139,7 @@ public struct Diagnostic: Hashable, Sendable, Codable {
         Diagnostic(code, .error, at: range, message, notes: notes, fixIts: fixIts)
     }
 
+    /// A warning diagnostic.
     public static func warning(
         _ code: DiagnosticCode, at range: SourceRange, _ message: String,
         notes: [DiagnosticNote] = [], fixIts: [FixIt] = []
@@ -141,6 +149,7 @@ public struct Diagnostic: Hashable, Sendable, Codable {
 }
 
 extension SourceRange {
+    /// The range moved by `delta` bytes.
     public func shifted(by delta: Int) -> SourceRange { SourceRange(start + delta, end + delta) }
 }
 

@@ -7,6 +7,7 @@ public struct DiagnosticRenderer {
     /// Lines longer than this many columns are shown as a window around the problem.
     public var maximumLineWidth = 120
 
+    /// A renderer, with ANSI colours when `useColor`.
     public init(useColor: Bool = false) {
         self.useColor = useColor
     }
@@ -23,6 +24,7 @@ public struct DiagnosticRenderer {
         }
     }
 
+    /// One diagnostic as `check` prints it: `file:line:col: error[CODE]: message`, the line, a caret, notes and fixes.
     public func render(_ diagnostic: Diagnostic, in source: SourceText) -> String {
         let location = source.location(of: diagnostic.range.start)
         var output = paint("\(source.name):\(location.line):\(location.column):", "1")
@@ -47,6 +49,7 @@ public struct DiagnosticRenderer {
         return output
     }
 
+    /// Several diagnostics, in order.
     public func render(_ diagnostics: [Diagnostic], in source: SourceText) -> String {
         diagnostics.map { render($0, in: source) }.joined()
     }
@@ -120,27 +123,32 @@ public struct DiagnosticRenderer {
 
     // MARK: JSON
 
+    /// A position in the JSON form: 1-based line and column, and byte offset.
     public struct JSONPosition: Codable, Sendable {
         public var line: Int
         public var column: Int
         public var offset: Int
     }
 
+    /// A range in the JSON form.
     public struct JSONRange: Codable, Sendable {
         public var start: JSONPosition
         public var end: JSONPosition
     }
 
+    /// A note in the JSON form.
     public struct JSONNote: Codable, Sendable {
         public var message: String
         public var range: JSONRange?
     }
 
+    /// A fix in the JSON form.
     public struct JSONFixIt: Codable, Sendable {
         public var range: JSONRange
         public var replacement: String
     }
 
+    /// A diagnostic as `check --format json` writes it.
     public struct JSONDiagnostic: Codable, Sendable {
         public var file: String
         public var code: String
@@ -151,6 +159,7 @@ public struct DiagnosticRenderer {
         public var fixIts: [JSONFixIt]
     }
 
+    /// A range as lines and columns of `source`.
     public static func jsonRange(_ range: SourceRange, in source: SourceText) -> JSONRange {
         func position(_ offset: Int) -> JSONPosition {
             let location = source.location(of: offset)
@@ -159,6 +168,7 @@ public struct DiagnosticRenderer {
         return JSONRange(start: position(range.start), end: position(range.end))
     }
 
+    /// A diagnostic in the JSON form.
     public static func json(_ diagnostic: Diagnostic, in source: SourceText) -> JSONDiagnostic {
         JSONDiagnostic(
             file: source.name, code: diagnostic.code.rawValue, severity: diagnostic.severity.rawValue,

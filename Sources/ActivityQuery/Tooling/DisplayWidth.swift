@@ -1,6 +1,7 @@
 /// Terminal column widths of text: wide East Asian characters and emoji take two columns,
 /// combining marks and zero-width characters none.
 public enum DisplayWidth {
+    /// The terminal cells a scalar takes: 0 (combining, control), 1, or 2 (wide and emoji).
     public static func of(_ scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
         if value < 0x20 || (0x7F..<0xA0).contains(value) { return 0 }
@@ -14,6 +15,7 @@ public enum DisplayWidth {
         return 1
     }
 
+    /// The terminal cells a text takes.
     public static func of(_ text: String) -> Int {
         var width = 0
         for scalar in text.unicodeScalars { width += of(scalar) }

@@ -6,6 +6,7 @@ import Foundation
 /// stopped (a real query boundary); otherwise it is checked again from that boundary. The result
 /// is the same as checking the script from start to end.
 public enum ScriptChecker {
+    /// What checking a script found: its diagnostics and how many queries it has.
     public struct Result: Sendable {
         /// Queries that hold tokens.
         public var queries: Int
@@ -21,6 +22,7 @@ public enum ScriptChecker {
         var diagnostics: [Diagnostic] = []
     }
 
+    /// Checks every query of a script (what `actq check` does), on several threads for a large one.
     public static func check(_ source: SourceText, context: DateContext, options: PlanOptions = PlanOptions(),
                              pieces wanted: Int = defaultPieces) -> Result {
         let count = source.bytes.count
