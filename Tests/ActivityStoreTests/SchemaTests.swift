@@ -111,7 +111,7 @@ import Testing
         let path = try Self.schema1Copy()
         _ = try ActivityStore(path: path)
         let database = try DatabaseQueue(path: path)
-        try database.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('column department_id')") }
+        try database.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('column from a later actq')") }
         try database.close()
         for readOnly in [true, false] {
             #expect {

@@ -4,7 +4,7 @@ import Testing
 /// What a user of an installed actq sees: the version, usage lines with the names they type,
 /// and completion scripts that know the values.
 @Suite struct InstallTests {
-    static let versionPattern = #"^actq \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(\+changes)?|unknown), store schema 1\)\n$"#
+    static let versionPattern = #"^actq \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(\+changes)?|unknown), store schema [1-9][0-9]*\)\n$"#
 
     @Test(arguments: [["--version"], ["version"]])
     func versionNamesTheCommitAndTheSchema(_ arguments: [String]) throws {
