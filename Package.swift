@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // The language core: lexer, parser, binder, the API's filter model, request encoding
@@ -74,6 +75,11 @@ let package = Package(
         .target(name: "LineEditor", dependencies: ["CEditLine"]),
         // LSP framing, message types and handlers (no LSP package is available offline).
         .target(name: "LanguageServer", dependencies: ["ActivityQuery"]),
+        // The MCP server for AI agents: validated searches, checks, explanations as tools.
+        .target(
+            name: "ActivityAgent",
+            dependencies: ["ActivityQuery", "ActivityModel", .product(name: "MCP", package: "swift-sdk")]
+        ),
         .executableTarget(
             name: "actq",
             dependencies: [
@@ -82,10 +88,12 @@ let package = Package(
                 "ActivityStore",
                 "LineEditor",
                 "LanguageServer",
+                "ActivityAgent",
                 "ActivityRemote",
                 "ActivityServer",
                 "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
         // Helpers the test targets share (marked positions in test input).
@@ -114,6 +122,14 @@ let package = Package(
                 "ActivityServer", "ActivityRemote", "ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "ActivityAgent", "ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            exclude: ["embed_texts.py"]
         ),
         .testTarget(
             name: "actqTests",

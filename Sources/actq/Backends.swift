@@ -27,11 +27,13 @@ enum Backends {
         }
     }
 
-    static func open(_ global: GlobalOptions) throws -> any ActivityBackend {
+    /// The backend the options name. Not `interactive` (`actq mcp`): nothing is asked on the
+    /// terminal and no progress is shown; credentials come from the profile or the environment.
+    static func open(_ global: GlobalOptions, interactive: Bool = true) throws -> any ActivityBackend {
         let config = try loadConfig()
         switch kind(global, config: config) {
         case .local: return try LocalBackend.open(global)
-        case .remote: return try remote(global, config: config)
+        case .remote: return try remote(global, config: config, interactive: interactive)
         }
     }
 
@@ -46,7 +48,7 @@ enum Backends {
 
     /// The remote backend, with its session from `ACTQ_SESSION` or the last run, and a password
     /// asked for only when a login is needed.
-    static func remote(_ global: GlobalOptions, config: Config) throws -> RemoteBackend {
+    static func remote(_ global: GlobalOptions, config: Config, interactive: Bool = true) throws -> RemoteBackend {
         let profile: Config.Profile?
         do { profile = try config.profile(named: global.profile) } catch let problem as Config.Problem {
             throw CommandFailure.usage(problem.description)
@@ -57,7 +59,7 @@ enum Backends {
         let user: String
         if let name = global.user ?? nonEmpty(environment["ACTQ_USER"]) ?? profile?.user {
             user = name
-        } else if let typed = Terminal.ask("User name for \(url): ", echo: true), !typed.isEmpty {
+        } else if interactive, let typed = Terminal.ask("User name for \(url): ", echo: true), !typed.isEmpty {
             user = typed
         } else {
             throw CommandFailure.backend("no user name for \(url): give --user, set ACTQ_USER, or add user to a profile")
@@ -85,14 +87,14 @@ enum Backends {
                 session: fromEnvironment ?? store.session(url: base, user: user),
                 password: {
                     if let secret = nonEmpty(environment["ACTQ_PASSWORD"]) ?? password { return secret }
-                    if let typed = Terminal.ask("Password for \(user) at \(base): ", echo: false) { return typed }
+                    if interactive, let typed = Terminal.ask("Password for \(user) at \(base): ", echo: false) { return typed }
                     throw RemoteError(.authentication, "no password for \(user) at \(base): set ACTQ_PASSWORD, add it to the profile, or run on a terminal")
                 },
                 sessionChanged: { session in
                     // A session given in ACTQ_SESSION belongs to the caller; others are kept for the next run.
                     if fromEnvironment == nil { try? store.save(session, url: base, user: user) }
                 })
-            if isatty(STDERR_FILENO) != 0 { backend.progress = ProgressBar.update }
+            if interactive, isatty(STDERR_FILENO) != 0 { backend.progress = ProgressBar.update }
             return backend
         } catch let error as RemoteError {
             // Making the backend fails only on a URL that is not http(s) or a timeout out of range: usage errors.
