@@ -18,6 +18,7 @@ APT_PACKAGES_NEEDED += sqlite3
 endif
 # A real LSP client for the language server's end-to-end test.
 PYTHON_LSP_CLIENT := $(shell python3 -c 'import pytest_lsp' 2>/dev/null && echo present)
+PYTHON_MCP_CLIENT := $(shell python3 -c 'import mcp.client.stdio' 2>/dev/null && echo present)
 
 .PHONY: all deps build release run test bench bless fuzz sanitize mutants install uninstall dist clean
 
@@ -49,9 +50,13 @@ test: deps
 ifneq ($(PYTHON_LSP_CLIENT),present)
 	python3 -m pip install -q pytest-lsp
 endif
+ifneq ($(PYTHON_MCP_CLIENT),present)
+	python3 -m pip install -q mcp
+endif
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	cd Tests/lsp-e2e && python3 -m pytest -q -p no:cacheprovider
 	cd Tests/serve-hostile && python3 -m pytest -q -p no:cacheprovider
+	cd Tests/mcp-e2e && python3 -m pytest -q -p no:cacheprovider
 	@rm -rf $(TEST_TMP) && mkdir -p $(TEST_TMP)
 	TMPDIR=$(TEST_TMP) $(SWIFT) test --skip-build $(BUILD_FLAGS)
 	@# Tests clean up after themselves: anything of theirs left in TMPDIR fails the run
