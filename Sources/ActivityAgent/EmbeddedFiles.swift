@@ -7,7 +7,9 @@ enum EmbeddedFiles {
 (* The actq query language: normative grammar (ISO 14977 EBNF).
 
    A script is a sequence of queries. A query ends at ';', at the end of the input, or at a line
-   break, except while a '(' or '[' is open or when the line's last token is 'and' or 'or'.
+   break, except while a '(' or '[' is open, when the line's last token is 'and' or 'or', or when
+   the next line's first token is 'and', 'or', 'show', 'sort', 'page' or 'range' (a leading
+   operator: no query starts with one of them, so that line continues the query above it).
    Whitespace (space, tab, CR, Unicode spaces) separates tokens; '#' starts a comment that runs to
    the end of the line. Keywords and field names match case-insensitively; values keep their case.
 

@@ -15,7 +15,12 @@ struct FmtCommand: ParsableCommand {
     @Flag(help: "Rewrite the files in place instead of printing them.")
     var write = false
 
+    @Option(help: ArgumentHelp("Break queries longer than N characters: one condition per line, each after a leading 'and'.",
+                               valueName: "n"))
+    var width: Int?
+
     func run() throws {
+        if let width, width < 1 { throw ValidationError("--width is a number of characters, 1 or more") }
         if write, inputs.files.isEmpty || inputs.files.contains("-") || !inputs.expressions.isEmpty {
             throw ValidationError("--write rewrites files: name the files to format")
         }
@@ -29,7 +34,7 @@ struct FmtCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            let formatted = CanonicalPrinter.format(source, queries: parsed)
+            let formatted = CanonicalPrinter.format(source, queries: parsed, width: width)
             if write {
                 if formatted.utf8.elementsEqual(source.bytes) { continue }
                 try Self.replace(source.name, with: formatted)

@@ -133,7 +133,15 @@ final class REPL {
         return backend
     }
 
-    func execute(_ text: String) {
+    func execute(_ entry: String) {
+        // A line that starts with `and`, `or` or a modifier continues the last query, as the next
+        // line of a script would: `and status = open` narrows what ran before.
+        var text = entry
+        if let lastText, let first = Lexer.tokenize(Array(entry.utf8)).tokens.first(where: { !$0.kind.isTrivia && $0.kind != .newline }),
+           ContinuationRule.continuesQuery(first) {
+            text = Self.continued(lastText, with: entry)
+            Output.error(text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ") + "\n")
+        }
         let source = SourceText(name: "<input>", text)
         let renderer = DiagnosticRenderer(useColor: settings.color)
         for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
@@ -144,6 +152,27 @@ final class REPL {
             lastText = source.text(compiled.range)
             runQuery(plan)
         }
+    }
+
+    /// The last query continued by a line that starts with `and`, `or` or a modifier: conditions
+    /// join its filter (before its modifiers), and a modifier replaces the last query's modifier
+    /// of the same kind (`page 2` after `page 1 size 2`). When that does not make one clean query,
+    /// the two are simply put together, and the diagnostics say what is wrong.
+    static func continued(_ last: String, with entry: String) -> String {
+        let lastSource = SourceText(name: "<input>", last)
+        guard let lastSyntax = ScriptParser.parse(lastSource).first?.syntax, let lastFilter = lastSyntax.filter else {
+            return last + "\n" + entry
+        }
+        let combinedSource = SourceText(name: "<input>", lastSource.text(lastFilter.range) + "\n" + entry)
+        let parsed = ScriptParser.parse(combinedSource)
+        guard parsed.count == 1, let filter = parsed[0].syntax.filter, !parsed[0].diagnostics.hasErrors else {
+            return last + "\n" + entry
+        }
+        let modifiers = parsed[0].syntax.modifiers
+        let given = Set(modifiers.compactMap(\.keyword.keyword))
+        return ([combinedSource.text(filter.range)]
+            + lastSyntax.modifiers.filter { !given.contains($0.keyword.keyword!) }.map { lastSource.text($0.range) }
+            + modifiers.map { combinedSource.text($0.range) }).joined(separator: " ")
     }
 
     func runQuery(_ plan: QueryPlan) {

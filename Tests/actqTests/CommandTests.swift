@@ -125,6 +125,30 @@ import Testing
         #expect(result.stdout == "# mine\nstatus = open and queue = 5 show all page 2\n")
     }
 
+    /// `fmt --width` breaks a long query before each `and` and modifier; the result reads back as
+    /// the same query (the same requests) and is its own canonical form at that width.
+    @Test func fmtWidthBreaksLongQueriesWithLeadingOperators() throws {
+        let query = "customer = 1002 and status = open and lastModifiedDate >= -7d sort by lastModifiedDate desc page 1 size 5"
+        let broken = try ActqProcess.run(["fmt", "--width", "40", "-e", query])
+        #expect(broken.status == 0, "\(broken.stderr)")
+        #expect(broken.stdout == """
+            customer = 1002
+              and status = open
+              and lastModifiedDate >= -7d
+              sort by lastModifiedDate desc
+              page 1 size 5
+
+            """)
+        let again = try ActqProcess.run(["fmt", "--width", "40"], stdin: Data(broken.stdout.utf8))
+        #expect(again.stdout == broken.stdout)
+        let explainedBroken = try ActqProcess.run(["explain"], stdin: Data(broken.stdout.utf8))
+        let explained = try ActqProcess.run(["explain", "-e", query])
+        #expect(explainedBroken.status == 0 && explainedBroken.stdout == explained.stdout)
+        let short = try ActqProcess.run(["fmt", "--width", "200", "-e", query])
+        #expect(short.stdout == query + "\n")
+        #expect(try ActqProcess.run(["fmt", "--width", "0", "-e", query]).status == 64)
+    }
+
     @Test func fmtWriteRewritesInPlaceAndRefusesBrokenFiles() throws {
         let directory = try ActqProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -41,4 +41,17 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("lastModifiedDate=[2024-06-08T12:00:00.000Z,]"), "\(result.stdout)")
     }
+
+    /// Leading operators continue a query in the editor too: no diagnostics for them.
+    @Test func leadingOperatorsContinueTheQuery() throws {
+        let text = #"customer = 1002\n  and status = open\n  sort by createdDate desc\nqueue = 5\n  or queue = 6"#
+        let input = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///x.actq","languageId":"actq","version":1,"text":"\#(text)"}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let result = try ActqProcess.run(["lsp"], stdin: Data(input.utf8))
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("publishDiagnostics"))
+        #expect(result.stdout.contains("\"diagnostics\":[]"), "\(result.stdout)")
+    }
 }

@@ -125,4 +125,21 @@ import Testing
         #expect(!piped.stdout.contains("of 6 activities"))
         #expect(piped.stdout.contains("| "))
     }
+
+    /// A line that starts with `and` (or a modifier) continues the last query.
+    @Test(.enabled(if: REPLTests.runsTmuxTests)) func aLeadingAndNarrowsTheLastQuery() throws {
+        let session = try TmuxSession()
+        try session.wait(for: "actq>")
+        try Self.enter(session, "customer = 1080 page 1 size 2", expecting: "of 6 activities")
+        let narrowed = try Self.enter(session, "  and status = open", expecting: "activities")
+        #expect(narrowed.contains("customer = 1080 and status = open page 1 size 2"), "\(narrowed)")
+        #expect(!narrowed.contains("error["), "\(narrowed)")
+        let local = try ActqProcess.run(["--format", "ndjson", "-e", "customer = 1080 and status = open"], home: session.home)
+        let count = local.stdout.split(separator: "\n").count
+        #expect(count >= 2 && narrowed.contains("\(count) activities (page 1 of"), "\(narrowed)")
+        // A modifier replaces the one of its kind.
+        let next = try Self.enter(session, "  page 2 size 1", expecting: "activities")
+        #expect(next.contains("customer = 1080 and status = open page 2 size 1"), "\(next)")
+        #expect(next.contains("1 of \(count) activities (page 2 of \(count))"), "\(next)")
+    }
 }

@@ -18,8 +18,17 @@ public struct ContinuationRule: Sendable {
         lastKeyword = token.keyword
     }
 
-    /// Whether a line break here continues the query.
+    /// Whether a line break here continues the query whatever the next line holds.
     public var lineBreakContinues: Bool { depth > 0 || lastKeyword == .and || lastKeyword == .or }
+
+    /// The keywords a line may start with to continue the query above it (a query never starts
+    /// with one): `and`, `or` and the modifiers.
+    public static let leadingKeywords: Set<Keyword> = [.and, .or, .show, .sort, .page, .range]
+
+    /// Whether a line whose first token is `token` continues the query before it.
+    public static func continuesQuery(_ token: Token) -> Bool {
+        token.keyword.map(leadingKeywords.contains) ?? false
+    }
 
     /// Whether `text` so far ends inside an unfinished query (the REPL's continuation lines).
     public static func continues(_ text: String) -> Bool {
@@ -41,9 +50,10 @@ public struct ParsedQuery: Sendable {
 /// Splits a script into queries and parses each one. Never throws and always terminates: every
 /// loop consumes a token, and nesting deeper than `Parser.maximumDepth` is reported and skipped.
 ///
-/// A query ends at `;`, at the end of the input, and at a line break unless a bracket is open or
-/// the line's last token is `and` or `or`. The input is lexed a query at a time, so memory does
-/// not grow with the size of a script.
+/// A query ends at `;`, at the end of the input, and at a line break unless a bracket is open,
+/// the line's last token is `and` or `or`, or the next line starts with `and`, `or` or a modifier
+/// keyword (leading operators). The input is lexed a query at a time, so memory does not grow
+/// with the size of a script.
 public enum ScriptParser {
     /// Every query of a script, in order.
     public static func parse(_ source: SourceText) -> [ParsedQuery] {
@@ -77,9 +87,19 @@ public enum ScriptParser {
             var current: [Token] = []
             current.reserveCapacity(32)
             var rule = ContinuationRule()
+            // A line break that ends the query unless the next line starts with a leading keyword.
+            var lineBreakPending = false
             var offset = start
-            func finish() {
-                let lexical = lexer.takeDiagnostics()
+            // Lexical problems of a token read ahead (the first of the next line), which belong to
+            // the query it starts, not to the one a line break ends.
+            var carried: [Diagnostic] = []
+            func takeLexical(before limit: Int = .max) -> [Diagnostic] {
+                let all = carried + lexer.takeDiagnostics()
+                carried = all.filter { $0.range.start >= limit }
+                return carried.isEmpty ? all : all.filter { $0.range.start < limit }
+            }
+            func finish(before limit: Int = .max) {
+                let lexical = takeLexical(before: limit)
                 if current.isEmpty {
                     if !lexical.isEmpty {
                         // Problems in comments or stray bytes outside any query.
@@ -108,13 +128,18 @@ public enum ScriptParser {
                     // Invalid bytes were diagnosed by the lexer; the parser reads on past them.
                     continue
                 case .semicolon, .endOfFile:
+                    lineBreakPending = false
                     finish()
                 case .newline:
-                    if rule.lineBreakContinues { continue }
-                    finish()
+                    if current.isEmpty || rule.lineBreakContinues { continue }
+                    lineBreakPending = true
                 default:
+                    if lineBreakPending {
+                        lineBreakPending = false
+                        if !ContinuationRule.continuesQuery(token) { finish(before: token.range.start) }
+                    }
                     if current.isEmpty, token.range.start > start, stopBefore(token.range.start) {
-                        return Stop(offset: token.range.start, pending: lexer.takeDiagnostics())
+                        return Stop(offset: token.range.start, pending: takeLexical())
                     }
                     rule.note(token)
                     current.append(token)

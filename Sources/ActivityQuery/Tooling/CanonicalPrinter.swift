@@ -62,8 +62,41 @@ public enum CanonicalPrinter {
         return printer.output
     }
 
-    /// A whole script in canonical form: one query per line, comments and single blank lines kept.
-    public static func format(_ source: SourceText, queries: [ParsedQuery]) -> String {
+    /// One query in canonical form within `width` characters where it can be: a longer query
+    /// is broken before each top-level `and` (or `or`) and each modifier, the continuation lines
+    /// indented by two spaces (leading operators, which read back as the same query).
+    public static func print(_ syntax: QuerySyntax, source: [UInt8], width: Int?) -> String {
+        let line = print(syntax, source: source)
+        guard let width, line.count > width else { return line }
+        var lines: [String] = []
+        let (parts, joiner): ([FilterSyntax], String) = switch syntax.filter {
+        case .and(let parts, _)?: (parts, "and")
+        case .or(let parts, _)?: (parts, "or")
+        case let filter?: ([filter], "")
+        case nil: ([], "")
+        }
+        for (index, part) in parts.enumerated() {
+            var printer = TreePrinter(source: source)
+            printer.filter(part, parentIsAnd: joiner == "and")
+            lines.append(index == 0 ? printer.output : "  \(joiner) " + printer.output)
+        }
+        let order: [Keyword] = [.show, .sort, .page, .range]
+        let sorted = syntax.modifiers.enumerated().sorted { lhs, rhs in
+            let l = order.firstIndex(of: lhs.element.keyword.keyword!) ?? 0
+            let r = order.firstIndex(of: rhs.element.keyword.keyword!) ?? 0
+            return l == r ? lhs.offset < rhs.offset : l < r
+        }
+        for (_, modifier) in sorted {
+            var printer = TreePrinter(source: source)
+            printer.modifier(modifier)
+            lines.append(lines.isEmpty ? printer.output : "  " + printer.output)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A whole script in canonical form: one query per line (or, past `width`, one condition
+    /// and one modifier per line), comments and single blank lines kept.
+    public static func format(_ source: SourceText, queries: [ParsedQuery], width: Int? = nil) -> String {
         let (tokens, _) = Lexer.tokenize(source.bytes)
         let ordered = queries.filter { !$0.syntax.tokens.isEmpty }
         var lines: [String] = []
@@ -90,7 +123,7 @@ public enum CanonicalPrinter {
                 }
                 startLine()
                 lines += inner
-                current = print(query, source: source.bytes)
+                current = print(query, source: source.bytes, width: width)
                 queryIndex += 1
                 continue
             }
