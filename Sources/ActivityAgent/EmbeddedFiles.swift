@@ -50,23 +50,27 @@ field         = "customer" | "case" | "status" | "mode" | "assignedTo" | "queue"
 custom field  = "custom." , ( custom name | string ) ;  (* "custom." without space before the name *)
 comparison    = "=" | "!=" | ">=" | "<=" | ">" | "<" ;
 
-value         = integer | word | string | date | relative date ;
+value         = integer | word | string | date | relative date | parameter ;
 date range    = "[" , [ date value ] , ".." , [ date value ] , "]" ;
 value list    = "(" , value , { "," , value } , ")" ;
-date value    = date | relative date ;
+date value    = date | relative date | parameter ;
 
 (* Modifiers: after the filters, in any order, each at most once *)
 modifier      = show | sort | page | range ;
 show          = "show" , ( "all" | attribute , { "," , attribute } ) ;
 sort          = "sort" , "by" , sort field , [ "asc" | "desc" ] ;
 sort field    = "id" | "createdDate" | "lastModifiedDate" ;
-page          = "page" , unsigned , [ "size" , unsigned ] ;
-range         = "range" , unsigned , [ "size" , unsigned ] ;
+page          = "page" , window number , [ "size" , window number ] ;
+range         = "range" , window number , [ "size" , window number ] ;
+window number = unsigned | parameter ;
 attribute     = word ;
 
 (* Lexical grammar *)
 integer       = [ "-" | "+" ] , digit , { digit } ;      (* IDs must be positive *)
 unsigned      = digit , { digit } ;
+parameter     = "$" , ( letter | "_" ) , { letter | digit | "_" } ;
+                (* a value given outside the query (--param name=value), checked as the
+                   field's value and never read as query text *)
 word          = word char , { word char } ;              (* not containing ".." *)
 word char     = letter | digit | "_" | "-" | "+" | ":" | "." | "*" | "@" | "/"
               | ? any Unicode scalar above U+007F that is not a space ? ;

@@ -21,19 +21,23 @@ public final class LanguageServer {
         var version: Int?
         private(set) var queries: [Analysed] = []
 
-        init(text: [UInt8], version: Int?, context: DateContext) {
+        /// How queries compile (the parameters' values come from `actq lsp --param`).
+        let options: PlanOptions
+
+        init(text: [UInt8], version: Int?, context: DateContext, options: PlanOptions = PlanOptions()) {
             self.text = text
             self.source = SourceText(name: "", bytes: text)
             self.version = version
-            queries = Self.analyse(source, from: 0, context: context, stopBefore: { _ in false }).queries
+            self.options = options
+            queries = Self.analyse(source, from: 0, context: context, options: options, stopBefore: { _ in false }).queries
         }
 
-        static func analyse(_ source: SourceText, from start: Int, context: DateContext, stopBefore: (Int) -> Bool)
-            -> (queries: [Analysed], stoppedAt: Int?)
+        static func analyse(_ source: SourceText, from start: Int, context: DateContext, options: PlanOptions,
+                            stopBefore: (Int) -> Bool) -> (queries: [Analysed], stoppedAt: Int?)
         {
             var queries: [Analysed] = []
             let stopped = ScriptParser.parse(source, from: start, stopBefore: stopBefore) { parsed in
-                let compiled = QueryCompiler.compile(parsed, source: source, context: context)
+                let compiled = QueryCompiler.compile(parsed, source: source, context: context, options: options)
                 queries.append(Analysed(range: compiled.range, diagnostics: compiled.diagnostics))
             }
             return (queries, stopped?.offset)
@@ -44,7 +48,7 @@ public final class LanguageServer {
         func replaceAll(_ text: [UInt8], context: DateContext) {
             self.text = text
             source = SourceText(name: "", bytes: text)
-            queries = Self.analyse(source, from: 0, context: context, stopBefore: { _ in false }).queries
+            queries = Self.analyse(source, from: 0, context: context, options: options, stopBefore: { _ in false }).queries
         }
 
         /// Replaces bytes `start..<end` and re-analyses from the first query the edit touches
@@ -71,7 +75,7 @@ public final class LanguageServer {
             let later = queries[first...].filter { $0.range.start >= end }
             let laterStarts = Set(later.map { $0.range.start + delta })
             let editEnd = start + replacement.count
-            let (fresh, stoppedAt) = Self.analyse(source, from: from, context: context) { next in
+            let (fresh, stoppedAt) = Self.analyse(source, from: from, context: context, options: options) { next in
                 next >= editEnd && laterStarts.contains(next)
             }
             var result = Array(queries[..<first])
@@ -104,6 +108,8 @@ public final class LanguageServer {
     private let send: (Data) -> Void
     public var context: () -> DateContext
     public var values: CompletionValueSource?
+    /// How queries compile: the planner's limit and the parameters' values (`actq lsp --param`).
+    public var options = PlanOptions()
     /// Set by `exit`: the code to exit with.
     public private(set) var exitCode: Int32?
 
@@ -227,7 +233,7 @@ public final class LanguageServer {
         case "textDocument/didOpen":
             guard let open = try? parameters(DidOpenParams.self, body) else { return }
             documents[open.textDocument.uri] = Document(text: Array(open.textDocument.text.utf8), version: open.textDocument.version,
-                                                        context: context())
+                                                        context: context(), options: options)
             publishDiagnostics(open.textDocument.uri)
         case "textDocument/didChange":
             guard let change = try? parameters(DidChangeParams.self, body), let document = documents[change.textDocument.uri] else { return }
@@ -346,6 +352,7 @@ public final class LanguageServer {
         let cursor = offset(of: params.position, in: source)
         let start = document.queryStart(before: cursor)
         let text = String(decoding: source.bytes[start..<cursor], as: UTF8.self)
+        if let items = parameterCompletion(source, cursor: cursor) { return items }
         let result = CompletionEngine.complete(text, values: values)
         let replace = range(SourceRange(start + result.replaceFrom, cursor), in: source)
         return result.items.map { item in
@@ -360,6 +367,23 @@ public final class LanguageServer {
         }
     }
 
+    /// After `$`: the parameters the document uses and those given with `--param`.
+    private func parameterCompletion(_ source: SourceText, cursor: Int) -> [LSPCompletionItem]? {
+        var start = cursor
+        while start > 0, Lexer.startsParameterName(source.bytes[start - 1]) || (0x30...0x39).contains(source.bytes[start - 1]) { start -= 1 }
+        guard start > 0, source.bytes[start - 1] == UInt8(ascii: "$") else { return nil }
+        let typed = String(decoding: source.bytes[start..<cursor], as: UTF8.self)
+        var names = Set(options.parameters.keys)
+        for token in Lexer.tokenize(source.bytes).tokens where token.kind == .parameter && token.range.end != cursor {
+            names.insert(String(source.text(token.range).dropFirst()))
+        }
+        let replace = range(SourceRange(start - 1, cursor), in: source)
+        return names.filter { $0.hasPrefix(typed) }.sorted().map { name in
+            LSPCompletionItem(label: "$" + name, kind: 6, detail: options.parameters[name].map { "= \(StringLiteral.literal($0.value))" },
+                              textEdit: TextEdit(range: replace, newText: "$" + name))
+        }
+    }
+
     func hover(_ params: PositionParams) throws -> Hover? {
         let document = try document(params.textDocument.uri)
         let source = document.source
@@ -371,6 +395,14 @@ public final class LanguageServer {
                 let token = parsed.syntax.tokens.first(where: { $0.range.start <= cursor && cursor <= $0.range.end }) else { return }
             var text = ""
             let word = source.text(token.range)
+            if token.kind == .parameter {
+                let name = String(word.dropFirst())
+                if let value = options.parameters[name] {
+                    text += "**\(word)** = `\(StringLiteral.literal(value.value))` (\(value.origin))\n\n"
+                } else {
+                    text += "**\(word)** has no value: give it with `actq lsp --param \(name)=VALUE`\n\n"
+                }
+            }
             if token.kind == .word, let field = Filter.named(word) {
                 let type: String
                 switch field.valueKind {
@@ -381,7 +413,7 @@ public final class LanguageServer {
                 }
                 text += "**\(field.spelling)** — \(field.summary)\n\nValue: \(type)\n\n"
             }
-            let compiled = QueryCompiler.compile(parsed, source: source, context: context)
+            let compiled = QueryCompiler.compile(parsed, source: source, context: context, options: options)
             let requests = compiled.requests
             if !requests.isEmpty {
                 if requests.count > 1 { text += "\(requests.count) requests, merged by activity ID:\n\n" }
@@ -417,6 +449,7 @@ public final class LanguageServer {
             case .comment: type = 5
             case .string: type = 3
             case .number: type = 4
+            case .parameter: type = 7
             case .date, .relativeDate: type = 4
             case .word:
                 if token.keyword != nil { type = 0 }

@@ -55,6 +55,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The most API requests one query with 'or' or 'in (…)' may become.", valueName: "n"))
     var maxRequests: Int = 32
 
+    @Option(name: .customLong("param"),
+            help: ArgumentHelp("A value for $NAME in the queries (repeatable); taken as a value, never as query text.",
+                               valueName: "name=value"))
+    var params: [String] = []
+
     @Flag(help: "Return every page of a result.")
     var all = false
 
@@ -62,10 +67,36 @@ struct GlobalOptions: ParsableArguments {
     var failEmpty = false
 
     /// Options that take a value, as typed on the command line.
-    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile", "--wire", "--timeout", "--max-requests"]
+    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile", "--wire", "--timeout", "--max-requests", "--param"]
     static let flags: Set<String> = ["--all", "--fail-empty", "--insecure"]
 
-    var planOptions: PlanOptions { PlanOptions(maxRequests: maxRequests) }
+    var planOptions: PlanOptions { PlanOptions(maxRequests: maxRequests, parameters: parameters) }
+
+    /// The `--param` values, by name (a later one of the same name wins).
+    var parameters: [String: ParameterValue] {
+        var values: [String: ParameterValue] = [:]
+        for assignment in params {
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            let name = String(assignment[..<equals])
+            values[name] = ParameterValue(String(assignment[assignment.index(after: equals)...]), origin: "from --param \(name)")
+        }
+        return values
+    }
+
+    func validate() throws {
+        try validateParameters()
+    }
+
+    /// `--param` arguments that are not `name=value` with a name of letters, digits and `_`.
+    func validateParameters() throws {
+        for assignment in params {
+            let name = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard assignment.contains("="), let first = name.utf8.first, Lexer.startsParameterName(first),
+                  name.utf8.allSatisfy({ Lexer.startsParameterName($0) || (0x30...0x39).contains($0) }) else {
+                throw ValidationError("--param takes name=value, the name letters, digits and '_' (as in $name): '\(assignment)'")
+            }
+        }
+    }
 
     func timeZone() throws -> TimeZone {
         guard let tz else { return .current }

@@ -16,6 +16,7 @@ struct LspCommand: ParsableCommand {
         let server = LanguageServer(context: try global.dateClock()) { data in
             FileHandle.standardOutput.write(data)
         }
+        server.options = global.planOptions
         if let path = global.db ?? (FileManager.default.fileExists(atPath: Locations.demoStore.path) ? Locations.demoStore.path : nil),
             let store = try? ActivityStore(path: path, readOnly: true) {
             server.values = StoreValues(backend: store)

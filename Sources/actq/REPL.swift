@@ -19,6 +19,14 @@ final class REPL {
 
     let global: GlobalOptions
     var settings = Settings()
+    /// Parameters set with `:param`, over those of `--param`.
+    var parameters: [String: ParameterValue] = [:]
+
+    var planOptions: PlanOptions {
+        var options = global.planOptions
+        options.parameters.merge(parameters) { _, own in own }
+        return options
+    }
     let editor: LineEditor
     /// The backend, once opened. The SIGINT handler runs on another queue and reads it to
     /// interrupt a search, so it lives behind a lock.
@@ -144,7 +152,7 @@ final class REPL {
         }
         let source = SourceText(name: "<input>", text)
         let renderer = DiagnosticRenderer(useColor: settings.color)
-        for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
+        for compiled in QueryCompiler.compile(source, context: context, options: planOptions) {
             if !compiled.diagnostics.isEmpty { Output.error(renderer.render(compiled.diagnostics, in: source)) }
             guard var plan = compiled.plan else { continue }
             if plan.window == nil, let size = settings.pageSize { plan = plan.with(window: .page(number: 1, size: size)) }
@@ -307,6 +315,16 @@ final class REPL {
             repl.listSaved()
             return true
         },
+        MetaCommand(name: ":param", usage: ":param NAME [VALUE]", help: "give $NAME a value (the rest of the line); without one, forget it") {
+            $0.setParameter($1)
+            return true
+        },
+        MetaCommand(name: ":params", usage: ":params", help: "the parameters and their values") { repl, _ in
+            let all = repl.planOptions.parameters
+            if all.isEmpty { Output.write("no parameters; :param NAME VALUE gives one\n") }
+            for name in all.keys.sorted() { Output.write("$\(name) = \(StringLiteral.literal(all[name]!.value))  (\(all[name]!.origin))\n") }
+            return true
+        },
         MetaCommand(name: ":history", usage: ":history [N]", help: "the last N entries of the history") {
             $0.showHistory($1)
             return true
@@ -331,6 +349,23 @@ final class REPL {
         return command.run(self, argument)
     }
 
+    func setParameter(_ argument: String) {
+        let parts = argument.split(separator: " ", maxSplits: 1).map(String.init)
+        var name = parts.first ?? ""
+        if name.hasPrefix("$") { name.removeFirst() }
+        guard let first = name.utf8.first, Lexer.startsParameterName(first),
+              name.utf8.allSatisfy({ Lexer.startsParameterName($0) || (0x30...0x39).contains($0) }) else {
+            return Output.error("usage: :param NAME [VALUE] (a name of letters, digits and _)\n")
+        }
+        if parts.count > 1 {
+            parameters[name] = ParameterValue(parts[1], origin: "from :param \(name)")
+            Output.write("$\(name) = \(StringLiteral.literal(parts[1]))\n")
+        } else {
+            parameters[name] = nil
+            Output.write("$\(name) is unset\n")
+        }
+    }
+
     func showHistory(_ argument: String) {
         guard let count = argument.isEmpty ? 20 : Int(argument), count > 0 else {
             return Output.error("usage: :history [N], N a positive number of entries\n")
@@ -347,7 +382,7 @@ final class REPL {
             return
         }
         let source = SourceText(name: "<input>", argument)
-        for compiled in QueryCompiler.compile(source, context: context, options: global.planOptions) {
+        for compiled in QueryCompiler.compile(source, context: context, options: planOptions) {
             Output.error(DiagnosticRenderer(useColor: settings.color).render(compiled.diagnostics, in: source))
             Output.write(explained(compiled.requests))
         }

@@ -5,6 +5,7 @@ import Foundation
 ///
 ///     @clock 2024-06-15T12:00:00Z      frozen "now" for relative dates
 ///     @tz Europe/Berlin                time zone for dates without an offset
+///     @param name=value                a value for $name (as --param gives it)
 ///     === name                         a query case (=== url: name for a request to decode)
 ///     status = open                    the input, one or more lines
 ///     --- canonical                    what `actq fmt` prints (or, for a URL, `actq from-url`)
@@ -26,6 +27,7 @@ struct CorpusCase: Sendable, CustomStringConvertible {
     var requests: [String]?
     var diagnostics: [String]?
     var context: DateContext
+    var parameters: [String: ParameterValue] = [:]
     var line: Int
 
     var description: String { "\(file):\(line) \(name)" }
@@ -60,6 +62,7 @@ enum Corpus {
         let lines = text.components(separatedBy: "\n")
         var clock: Int64?
         var zone: TimeZone?
+        var parameters: [String: ParameterValue] = [:]
         var cases: [CorpusCase] = []
         var current: CorpusCase?
         var section = "input"
@@ -88,6 +91,15 @@ enum Corpus {
                 clock = now
                 continue
             }
+            if line.hasPrefix("@param ") {
+                let assignment = line.dropFirst(7)
+                guard let equals = assignment.firstIndex(of: "=") else {
+                    throw FormatError(description: "\(url.lastPathComponent):\(index + 1): bad @param")
+                }
+                let name = String(assignment[..<equals])
+                parameters[name] = ParameterValue(String(assignment[assignment.index(after: equals)...]), origin: "from --param \(name)")
+                continue
+            }
             if line.hasPrefix("@tz ") {
                 zone = TimeZone(identifier: String(line.dropFirst(4)))
                 guard zone != nil else { throw FormatError(description: "\(url.lastPathComponent):\(index + 1): bad @tz") }
@@ -106,7 +118,7 @@ enum Corpus {
                     name = String(name.dropFirst(5))
                 }
                 current = CorpusCase(file: url.lastPathComponent, name: name, kind: kind, input: "",
-                                     context: DateContext(now: clock, timeZone: zone), line: index + 1)
+                                     context: DateContext(now: clock, timeZone: zone), parameters: parameters, line: index + 1)
                 section = "input"
                 continue
             }
@@ -135,7 +147,7 @@ enum Corpus {
         let source = SourceText(name: item.name, item.input)
         switch item.kind {
         case .query:
-            let compiled = QueryCompiler.compile(source, context: item.context)
+            let compiled = QueryCompiler.compile(source, context: item.context, options: PlanOptions(parameters: item.parameters))
             let diagnostics = compiled.flatMap(\.diagnostics)
             let canonical: String? = compiled.allSatisfy(\.isWellFormed)
                 ? String(CanonicalPrinter.format(source, queries: ScriptParser.parse(source)).dropLast())

@@ -54,4 +54,21 @@ import Testing
         #expect(result.stdout.contains("publishDiagnostics"))
         #expect(result.stdout.contains("\"diagnostics\":[]"), "\(result.stdout)")
     }
+
+    /// `actq lsp --param`: hover shows a parameter's value, completion after `$` offers the names.
+    @Test func parametersInTheEditor() throws {
+        let text = #"queue = $q\nstatus = $s\nstatus = $"#
+        let input = frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///x.actq","languageId":"actq","version":1,"text":"\#(text)"}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///x.actq"},"position":{"line":0,"character":9}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":3,"method":"textDocument/completion","params":{"textDocument":{"uri":"file:///x.actq"},"position":{"line":2,"character":10}}}"#)
+            + frame(#"{"jsonrpc":"2.0","id":4,"method":"shutdown"}"#)
+            + frame(#"{"jsonrpc":"2.0","method":"exit"}"#)
+        let result = try ActqProcess.run(["lsp", "--param", "q=1000"], stdin: Data(input.utf8))
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("**$q** = `1000` (from --param q)"), "\(result.stdout)")
+        #expect(result.stdout.contains("queue=1000"), "the hover's request has the value")
+        #expect(result.stdout.contains(#""label":"$q""#) && result.stdout.contains(#""label":"$s""#), "\(result.stdout)")
+        #expect(result.stdout.contains("V040"), "$s has no value")
+    }
 }

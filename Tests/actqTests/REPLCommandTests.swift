@@ -142,4 +142,18 @@ import Testing
         #expect(next.contains("customer = 1080 and status = open page 2 size 1"), "\(next)")
         #expect(next.contains("1 of \(count) activities (page 2 of \(count))"), "\(next)")
     }
+
+    @Test(.enabled(if: REPLTests.runsTmuxTests)) func parametersInTheREPL() throws {
+        let session = try TmuxSession(arguments: ["--param", "c=1080"])
+        try session.wait(for: "actq>")
+        let first = try Self.enter(session, "customer = $c page 1 size 1", expecting: "activities")
+        #expect(first.contains("1 of 6 activities"), "\(first)")
+        #expect(try Self.enter(session, ":param s open", expecting: "$s =").contains("$s = open"))
+        let both = try Self.enter(session, "customer = $c and status = $s page 1 size 1", expecting: "activities")
+        #expect(!both.contains("error["), "\(both)")
+        let listed = try Self.enter(session, ":params", expecting: "$s")
+        #expect(listed.contains("$c = 1080  (from --param c)") && listed.contains("$s = open  (from :param s)"), "\(listed)")
+        #expect(try Self.enter(session, ":param s", expecting: "unset").contains("$s is unset"))
+        #expect(try Self.enter(session, "status = $s", expecting: "V040").contains("error[V040]"))
+    }
 }

@@ -1,11 +1,26 @@
-/// How far the planner may go.
+/// How a query is compiled: how far the planner may go, and the values of its parameters.
 public struct PlanOptions: Hashable, Sendable {
     /// The most API requests one query may become (`--max-requests`).
     public var maxRequests: Int
+    /// The values of `$name` parameters, by name.
+    public var parameters: [String: ParameterValue]
 
-    /// A limit of `maxRequests` API requests per query.
-    public init(maxRequests: Int = 32) {
+    /// A limit of `maxRequests` API requests per query, and the parameters' values.
+    public init(maxRequests: Int = 32, parameters: [String: ParameterValue] = [:]) {
         self.maxRequests = maxRequests
+        self.parameters = parameters
+    }
+}
+
+/// The value of a parameter and where it was given (`--param`, `:param`), for diagnostics.
+public struct ParameterValue: Hashable, Sendable {
+    public var value: String
+    public var origin: String
+
+    /// `value`, given by `origin`.
+    public init(_ value: String, origin: String) {
+        self.value = value
+        self.origin = origin
     }
 }
 

@@ -180,6 +180,31 @@ public struct Binder {
 
     /// The value of a token for a non-date field, or nil after reporting why it does not fit.
     private mutating func value(of token: Token, for field: Filter) -> QueryAssembler.Value? {
+        if token.kind == .parameter {
+            // A value given outside the query: taken as the field's value, never read as syntax.
+            guard let parameter = parameter(token) else { return nil }
+            let name = text(token)
+            switch field.valueKind {
+            case .id:
+                switch IDValue.parse(parameter.value) {
+                case .success(let id): return .id(id)
+                case .failure(let problem):
+                    assembler.report(.error(.invalidParameter, at: token.range,
+                                            "\(name) is '\(parameter.value)' (\(parameter.origin)): " + problem.message(field: field.name)))
+                    return nil
+                }
+            case .code, .text:
+                if parameter.value.isEmpty {
+                    assembler.report(.error(.invalidParameter, at: token.range,
+                                            "\(name) is empty (\(parameter.origin)); '\(field.name)' needs a non-empty value"))
+                    return nil
+                }
+                if field.valueKind == .code { checkCode(parameter.value, for: field, at: token.range) }
+                return .text(parameter.value)
+            case .date:
+                return nil
+            }
+        }
         switch field.valueKind {
         case .id:
             if token.kind == .number, let id = IDValue.parse(digits: source[token.range.start..<token.range.end]) {
@@ -282,7 +307,27 @@ public struct Binder {
     }
 
     /// Evaluates a date token, or reports why it is not a date.
+    /// The value of a `$name` token, or nil after reporting that it has none.
+    private mutating func parameter(_ token: Token) -> ParameterValue? {
+        let name = String(text(token).dropFirst())
+        if let value = options.parameters[name] { return value }
+        let known = options.parameters.keys.sorted()
+        var message = "the parameter $\(name) has no value: give it with --param \(name)=VALUE (or :param \(name) VALUE in the REPL)"
+        if let suggestion = Suggestions.closest(to: name, among: known) { message += "; did you mean $\(suggestion)?" }
+        assembler.report(.error(.unsetParameter, at: token.range, message))
+        return nil
+    }
+
     private mutating func dateValue(_ token: Token) -> DateValue? {
+        if token.kind == .parameter {
+            guard let parameter = parameter(token) else { return nil }
+            let bytes = Array(parameter.value.trimmingCharacters(in: .whitespaces).utf8)
+            if case .success(let literal) = APIDate.parseLiteral(ArraySlice(bytes)) { return APIDate.evaluate(literal, in: context) }
+            if let relative = APIDate.parseRelative(ArraySlice(bytes.map(ASCII.lowered))) { return APIDate.evaluate(relative, in: context) }
+            assembler.report(.error(.invalidParameter, at: token.range,
+                                    "\(text(token)) is '\(parameter.value)' (\(parameter.origin)), not a date such as 2024-01-15 or -7d"))
+            return nil
+        }
         let bytes = source[token.range.start..<token.range.end]
         let result: DateValue
         switch token.kind {
@@ -414,7 +459,16 @@ public struct Binder {
 
     /// A page number, range start or size: a plain integer (limits are checked by the assembler).
     private mutating func windowNumber(_ token: Token) -> Int? {
-        let raw = text(token)
+        var raw = text(token)
+        if token.kind == .parameter {
+            guard let parameter = parameter(token) else { return nil }
+            guard let value = Int(parameter.value.trimmingCharacters(in: .whitespaces)) else {
+                assembler.report(.error(.invalidParameter, at: token.range,
+                                        "\(raw) is '\(parameter.value)' (\(parameter.origin)), not a number"))
+                return nil
+            }
+            raw = String(value)
+        }
         if let value = Int(raw), value <= 1_000_000_000 { return value }
         assembler.report(.error(.pageNumberOutOfRange, at: token.range, "'\(raw)' is too large"))
         return nil

@@ -10,6 +10,8 @@ public enum TokenKind: UInt8, Sendable {
     case relativeDate
     /// A double-quoted string, quotes included.
     case string
+    /// A parameter, `$name`: a value given outside the query (`--param name=value`).
+    case parameter
     case leftParen, rightParen, leftBracket, rightBracket
     case comma, semicolon, dotDot
     case equal, notEqual, less, lessEqual, greater, greaterEqual, bang
@@ -25,7 +27,7 @@ public enum TokenKind: UInt8, Sendable {
     /// Tokens that can stand as a value.
     public var isValue: Bool {
         switch self {
-        case .word, .number, .date, .relativeDate, .string: true
+        case .word, .number, .date, .relativeDate, .string, .parameter: true
         default: false
         }
     }
@@ -174,6 +176,10 @@ public struct Lexer {
             case 0:
                 index += 1
                 invalid(start, index, .nulCharacter, "NUL character in query text")
+            case UInt8(ascii: "$") where index + 1 < count && Lexer.startsParameterName(input[index + 1]):
+                index += 2
+                while index < count, Lexer.startsParameterName(input[index]) || (0x30...0x39).contains(input[index]) { index += 1 }
+                append(.parameter, start, index)
             default:
                 if Lexer.isAtomByte(byte) {
                     index = lexAtom(input, start)
@@ -204,6 +210,12 @@ public struct Lexer {
             }
         }
         return index
+    }
+
+    /// A letter or `_`: what a parameter's name starts with (digits may follow).
+    @inline(__always)
+    public static func startsParameterName(_ byte: UInt8) -> Bool {
+        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == UInt8(ascii: "_")
     }
 
     @inline(__always)

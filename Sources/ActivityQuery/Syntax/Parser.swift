@@ -426,7 +426,7 @@ struct Parser {
         switch current.keyword {
         case .show?: return next.kind == .word
         case .sort?: return next.keyword == .by
-        case .page?, .range?: return next.kind == .number
+        case .page?, .range?: return next.kind == .number || next.kind == .parameter
         default: return false
         }
     }
@@ -560,7 +560,7 @@ struct Parser {
         default:
             let name = keyword.keyword == .page ? "page" : "range"
             var number: Token?
-            if current.kind == .number {
+            if current.kind == .number || current.kind == .parameter {
                 number = advance()
             } else {
                 error(.expectedModifierArgument, at: .at(current.range.start),
@@ -569,7 +569,7 @@ struct Parser {
             var size: Token?
             if current.keyword == .size {
                 let sizeKeyword = advance()
-                if current.kind == .number {
+                if current.kind == .number || current.kind == .parameter {
                     size = advance()
                 } else {
                     error(.expectedModifierArgument, at: .at(sizeKeyword.range.end), "expected a number after 'size'")

@@ -53,6 +53,10 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case showAllWithNames = "V025"
     case unknownSortOrder = "V026"
 
+    // Parameters: `$name` values given outside the query
+    case unsetParameter = "V040"
+    case invalidParameter = "V041"
+
     // The planner: `or` and `in (…)` as several requests
     case alternativeNeverMatches = "V030"
     case tooManyRequests = "V031"
