@@ -32,7 +32,9 @@ public enum AgentServer {
              inputSchema: schema(["url": ["type": "string"]], required: ["url"]),
              annotations: .init(readOnlyHint: true, openWorldHint: false)),
         Tool(name: "count_activities",
-             description: "How many activities match an actq query, without fetching them.",
+             description: "How many activities match an actq query, without fetching them; with `count by FIELD` "
+                + "(values from the query's own list, e.g. `queue in (1000, 1001) and status = open count by queue`) "
+                + "or `count by createdDate per day|week|month` (over the query's own range), one count per group.",
              inputSchema: schema(["query": ["type": "string"]], required: ["query"]),
              annotations: .init(readOnlyHint: true, openWorldHint: true)),
     ]

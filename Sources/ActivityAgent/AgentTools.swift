@@ -59,6 +59,7 @@ public final class AgentTools: @unchecked Sendable {
         case .success(let result): compiled = result
         }
         guard let plan = compiled.1.plan else { return invalid(compiled) }
+        if plan.aggregation != nil { return await count(text) }
         let requests = plan.requests.map(\.pathAndQuery)
         return await run { backend in
             var activities: [Value] = []
@@ -140,11 +141,18 @@ public final class AgentTools: @unchecked Sendable {
         case .failure(let failure): return failure.outcome
         case .success(let result): compiled = result
         }
-        guard let plan = compiled.1.plan?.with(window: .page(number: 1, size: 1)) else { return invalid(compiled) }
+        guard var plan = compiled.1.plan else { return invalid(compiled) }
+        if plan.aggregation == nil { plan.aggregation = .total }
+        let counted = plan
         return await run { backend in
-            let summary = try backend.search(plan, all: false) { _ in }
-            return ToolOutcome(structured: .object(["count": .int(summary.total), "requests": .int(summary.requests)]),
-                               text: "\(summary.total) \(summary.total == 1 ? "activity matches" : "activities match")")
+            let counts = try Counting.run(counted, all: false, backend: backend)
+            var result: [String: Value] = ["count": .int(counts.total), "requests": .int(counts.requests)]
+            var text = "\(counts.total) \(counts.total == 1 ? "activity matches" : "activities match")"
+            if counts.grouped {
+                result["groups"] = .array(counts.groups.map { .object(["value": $0.value.map(Value.string) ?? .null, "count": .int($0.count)]) })
+                text += counts.groups.map { "\n- \($0.value ?? "(none)"): \($0.count)" }.joined()
+            }
+            return ToolOutcome(structured: .object(result), text: text)
         }
     }
 

@@ -8,13 +8,13 @@ enum EmbeddedFiles {
 
    A script is a sequence of queries. A query ends at ';', at the end of the input, or at a line
    break, except while a '(' or '[' is open, when the line's last token is 'and' or 'or', or when
-   the next line's first token is 'and', 'or', 'show', 'sort', 'page' or 'range' (a leading
+   the next line's first token is 'and', 'or', 'show', 'sort', 'page', 'range' or 'count' (a leading
    operator: no query starts with one of them, so that line continues the query above it).
    Whitespace (space, tab, CR, Unicode spaces) separates tokens; '#' starts a comment that runs to
    the end of the line. Keywords and field names match case-insensitively; values keep their case.
 
-   Only 'and', 'or', 'not' and 'in' are reserved everywhere. 'show', 'sort', 'page' and 'range'
-   start a modifier where a modifier can start; elsewhere they are ordinary words.
+   Only 'and', 'or', 'not' and 'in' are reserved everywhere. 'show', 'sort', 'page', 'range' and
+   'count' start a modifier where a modifier can start; elsewhere they are ordinary words.
 
    What the grammar accepts but the activity search API cannot do is rejected by the validator
    with a diagnostic, not by the grammar: 'not', '!=', relational operators on fields that are
@@ -56,13 +56,15 @@ value list    = "(" , value , { "," , value } , ")" ;
 date value    = date | relative date | parameter ;
 
 (* Modifiers: after the filters, in any order, each at most once *)
-modifier      = show | sort | page | range ;
+modifier      = show | sort | page | range | count ;
 show          = "show" , ( "all" | attribute , { "," , attribute } ) ;
 sort          = "sort" , "by" , sort field , [ "asc" | "desc" ] ;
 sort field    = "id" | "createdDate" | "lastModifiedDate" ;
 page          = "page" , window number , [ "size" , window number ] ;
 range         = "range" , window number , [ "size" , window number ] ;
 window number = unsigned | parameter ;
+count         = "count" , [ "by" , count field , [ "per" , ( "day" | "week" | "month" ) ] ] ;
+count field   = field ;                                (* "per" for the date fields only *)
 attribute     = word ;
 
 (* Lexical grammar *)

@@ -46,9 +46,15 @@ public protocol ActivityBackend: AnyObject {
     func interrupt()
     /// One line for `:backend`.
     var summary: String { get }
+    /// The matches of a plan counted per value of `field` (nil: activities without one), most
+    /// first; nil when the backend cannot group (the remote API has no such search).
+    func groupCounts(_ plan: QueryPlan, by field: FixedFilter) throws -> [(value: String?, count: Int)]?
 }
 
 extension ActivityBackend {
+    /// Grouping is the local store's: other backends count what they fetch.
+    public func groupCounts(_ plan: QueryPlan, by field: FixedFilter) throws -> [(value: String?, count: Int)]? { nil }
+
     /// One API query, as a plan of one request.
     public func search(_ query: ActivityQuery, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         try search(QueryPlan(query), all: all, body)

@@ -401,6 +401,16 @@ public final class ActivityStore: ActivityBackend, Sendable {
         return total
     }
 
+    /// The matches of a plan per value of `field`, in one `GROUP BY`.
+    public func groupCounts(_ plan: QueryPlan, by field: FixedFilter) throws -> [(value: String?, count: Int)]? {
+        let sql = SQLQuery(plan)
+        let column = field.spec.column
+        return try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT CAST(\(column) AS TEXT), count(*) FROM activity\(sql.whereClause) GROUP BY \(column) ORDER BY count(*) DESC, \(column)",
+                             arguments: sql.arguments).map { row in (row[0] as String?, row[1] as Int) }
+        }
+    }
+
     /// Distinct values of a filter field in the store, most frequent first (for completion).
     public func distinctValues(of filter: Filter, limit: Int = 50) throws -> [String] {
         try queue.read { db in

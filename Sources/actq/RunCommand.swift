@@ -101,10 +101,15 @@ struct QueryRunner {
                 let started = DispatchTime.now()
                 let info: SearchSummary
                 do {
-                    info = try ResultPrinter(format: format, context: context, output: output)
-                        .print(plan, all: global.all, backend: backend!)
+                    var resultPrinter = ResultPrinter(format: format, context: context, output: output)
+                    if global.color == .never { resultPrinter.plainBars = true }
+                    info = try resultPrinter.print(plan, all: global.all, backend: backend!)
                 } catch let failure as CommandFailure {
                     throw failure
+                } catch let problem as Counting.NeedsValues {
+                    Output.error("actq: \(problem.description)\n")
+                    worst = max(worst, Exit.queryErrors)
+                    continue
                 } catch let error as RemoteError {
                     // No server or no login: the next queries would fail the same way.
                     if error.kind != .failed { throw CommandFailure(error) }
@@ -172,6 +177,8 @@ struct ResultPrinter {
     var autoVertical = false
     /// Checked between rows: a cancelled result stops with `Cancelled`.
     var isCancelled: () -> Bool = { false }
+    /// Count bars in `#` (`--color never`, or no UTF-8 locale).
+    var plainBars = ResultPrinter.asciiOnly
 
     /// Terminal width of stdout, when it is a terminal (tables are not cut when piped).
     static var terminalWidth: Int? {
@@ -181,7 +188,17 @@ struct ResultPrinter {
         return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
     }
 
+    /// Whether the locale cannot show Unicode block characters.
+    static var asciiOnly: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        let locale = environment["LC_ALL"] ?? environment["LC_CTYPE"] ?? environment["LANG"] ?? ""
+        return !(locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
+    }
+
     func print(_ plan: QueryPlan, all: Bool, backend: any ActivityBackend) throws -> SearchSummary {
+        if plan.aggregation != nil {
+            return try CountPrinter(format: format, output: output, plainBars: plainBars, width: width).print(plan, all: all, backend: backend)
+        }
         var writer: any ResultWriter
         switch format {
         case .json: writer = JSONResultWriter()

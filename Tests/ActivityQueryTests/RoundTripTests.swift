@@ -21,7 +21,9 @@ import Testing
     @Test(arguments: validInputs)
     func fromURLOfExplainGivesBackTheQuery(_ item: CorpusCase) {
         let compiled = QueryCompiler.compile(item.input, context: item.context)
-        for query in compiled where query.query != nil {
+        // A count is not a search the API can express; its counting requests read back as
+        // searches (CorpusTests checks every request of the corpus that way).
+        for query in compiled where query.query != nil && query.plan?.aggregation == nil {
             let request = SearchRequest(query.query!)
             let (decoded, diagnostics) = RequestDecoder.decode(request.pathAndQuery)
             #expect(!diagnostics.hasErrors)

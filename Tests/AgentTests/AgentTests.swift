@@ -141,6 +141,10 @@ import Testing
         #expect(url.contains("lastModifiedDate=[2024-06-08T12:00:00.000Z,]"))
         let counted = try Self.object(try await Self.call(client, "count_activities", ["query": "customer = 1002"]))
         #expect(counted["count"] == .int(try Self.direct("customer = 1002").total))
+        let grouped = try Self.object(try await Self.call(client, "count_activities", ["query": "customer in (1002, 10021) count by customer"]))
+        guard case .array(let groups)? = grouped["groups"] else { Issue.record("no groups: \(grouped)"); return }
+        #expect(groups == [.object(["value": "1002", "count": .int(try Self.direct("customer = 1002").total)]),
+                           .object(["value": "10021", "count": .int(try Self.direct("customer = 10021").total)])])
         let back = try Self.object(try await Self.call(client, "query_from_url", ["url": .string("https://host/system" + url)]))
         #expect(back["query"] == .string("status = open and lastModifiedDate >= 2024-06-08T12:00:00.000Z"))
         let bad = try await Self.call(client, "query_from_url", ["url": "status=open&colour=red"])

@@ -8,6 +8,8 @@ public struct QueryPlan: Hashable, Sendable {
     public var alternatives: [ActivityQuery]
     /// The window of the merged result.
     public var window: ResultWindow?
+    /// With `count`: what is counted instead of listing activities.
+    public var aggregation: Aggregation?
 
     /// A plan of one API query.
     public init(_ query: ActivityQuery) {
@@ -28,7 +30,42 @@ public struct QueryPlan: Hashable, Sendable {
 
     /// The same plan with another window (the REPL's `:next` and `:prev`).
     public func with(window: ResultWindow?) -> QueryPlan {
-        QueryPlan(alternatives: alternatives, window: window)
+        var plan = QueryPlan(alternatives: alternatives, window: window)
+        plan.aggregation = aggregation
+        return plan
+    }
+
+    /// The plans a count runs, each counted with a one-activity page: the whole plan (`count`),
+    /// each value of the query's own list (`count by FIELD`), or the plan narrowed to each time
+    /// bucket (`count by DATE per UNIT`). Nil groups for `count by FIELD` without a list: the
+    /// backend groups (the local store), or every match is fetched. A nil plan counts 0 (a
+    /// bucket no alternative's range reaches).
+    public var countingPlans: [(group: String?, plan: QueryPlan?)] {
+        func counting(_ alternatives: [ActivityQuery]) -> QueryPlan {
+            QueryPlan(alternatives: alternatives, window: .page(number: 1, size: 1))
+        }
+        switch aggregation {
+        case nil, .total?:
+            return [(nil, counting(alternatives))]
+        case .byValue(let field)?:
+            var groups: [(String, [ActivityQuery])] = []
+            for query in alternatives {
+                guard let value = query[.fixed(field)]?.parameter else { return [(nil, counting(alternatives))] }
+                if let index = groups.firstIndex(where: { $0.0 == value }) { groups[index].1.append(query) } else { groups.append((value, [query])) }
+            }
+            return groups.map { ($0.0, counting($0.1)) }
+        case .byTime(let field, _, let buckets)?:
+            return buckets.map { bucket in
+                let narrowed = alternatives.compactMap { query -> ActivityQuery? in
+                    var query = query
+                    let range = (query.dateRange(of: field) ?? bucket).intersected(with: bucket)
+                    if range.isEmpty { return nil }
+                    query[.fixed(field)] = .dates(range)
+                    return query
+                }
+                return (bucket.start.map(APIDate.format), narrowed.isEmpty ? nil : counting(narrowed))
+            }
+        }
     }
 
     /// The query, when the plan is one request.
@@ -57,6 +94,15 @@ public struct QueryPlan: Hashable, Sendable {
     /// The requests as sent: the query itself, or for several alternatives the first page of
     /// each (pages of up to 75 follow while the merge needs more).
     public var requests: [SearchRequest] {
+        if aggregation != nil {
+            return countingPlans.flatMap { counting in
+                (counting.plan?.alternatives ?? []).map { query in
+                    var query = query
+                    query.window = .page(number: 1, size: 1)
+                    return SearchRequest(query)
+                }
+            }
+        }
         guard alternatives.count > 1 else { return [SearchRequest(alternatives[0])] }
         let size = min(ResultWindow.sizeLimit.upperBound, neededPerAlternative ?? ResultWindow.sizeLimit.upperBound)
         return alternatives.map { query in
@@ -81,4 +127,20 @@ extension ActivityQuery {
         }
         return false
     }
+}
+
+/// What a query with `count` answers.
+public enum Aggregation: Hashable, Sendable {
+    /// `count`: the number of matches.
+    case total
+    /// `count by FIELD`: one count per value of an ID, code or name field.
+    case byValue(FixedFilter)
+    /// `count by DATE per UNIT`: one count per bucket of the query's own range on the field, in
+    /// the session's time zone (empty buckets count 0).
+    case byTime(FixedFilter, unit: TimeUnit, buckets: [DateRange])
+}
+
+/// The buckets of `count by DATE per UNIT`.
+public enum TimeUnit: String, Hashable, Sendable, CaseIterable {
+    case day, week, month
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Binds a query's syntax tree to the API's filter model, checking every field, operator and
 /// value against the API's rules; the `Planner` then turns its conditions, combined by `and`
 /// and `or`, into the API queries of a plan.
@@ -8,6 +10,8 @@ public struct Binder {
     private var assembler = QueryAssembler()
     /// The conditions of the query, bound; the shape refers to them by index.
     private var atoms: [Atom] = []
+    /// The `count` modifier, checked once the query is planned (buckets need its date ranges).
+    private var countModifier: (keyword: Token, field: Token?, unit: Token?)?
 
     typealias Atom = Planner.Atom
     typealias Shape = Planner.Shape
@@ -31,6 +35,17 @@ public struct Binder {
     }
 
     private mutating func run(_ syntax: QuerySyntax) -> (QueryPlan?, [Diagnostic]) {
+        let (plan, diagnostics) = planned(syntax)
+        guard let count = countModifier else { return (plan, diagnostics) }
+        var problems: [Diagnostic] = []
+        let aggregation = self.aggregation(count, syntax: syntax, plan: plan, problems: &problems)
+        let all = (diagnostics + problems).sorted { $0.range.start < $1.range.start }
+        guard var plan, let aggregation, !problems.contains(where: { $0.severity == .error }) else { return (nil, all) }
+        plan.aggregation = aggregation
+        return (plan, all)
+    }
+
+    private mutating func planned(_ syntax: QuerySyntax) -> (QueryPlan?, [Diagnostic]) {
         let shape = syntax.filter.flatMap { bindFilter($0) }
         bindModifiers(syntax.modifiers)
         guard let filter = syntax.filter, let shape, !assembler.failed else {
@@ -38,6 +53,95 @@ public struct Binder {
             return (assembler.finish(queryRange: syntax.range).map(QueryPlan.init), assembler.diagnostics)
         }
         return Planner(atoms: atoms, options: options).plan(shape, base: assembler, filterRange: filter.range, queryRange: syntax.range)
+    }
+
+    // MARK: Counting
+
+    /// What `count` counts, or nil after reporting why it cannot.
+    private func aggregation(_ count: (keyword: Token, field: Token?, unit: Token?), syntax: QuerySyntax, plan: QueryPlan?,
+                             problems: inout [Diagnostic]) -> Aggregation? {
+        if let window = syntax.modifiers.first(where: { $0.keyword.keyword == .page || $0.keyword.keyword == .range }) {
+            problems.append(.error(.countWithWindow, at: window.range, "'count' counts every match: 'page' and 'range' do not apply",
+                                   notes: [DiagnosticNote("the count", range: count.keyword.range)]))
+            return nil
+        }
+        guard let fieldToken = count.field else { return .total }
+        let name = text(fieldToken)
+        guard let filter = Filter.named(name) else {
+            let suggestion = Suggestions.closest(to: name, among: FixedFilter.allCases.map(\.name))
+            problems.append(.error(.unknownField, at: fieldToken.range, "unknown field '\(name)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                                   fixIts: suggestion.map { [FixIt(range: fieldToken.range, replacement: $0)] } ?? []))
+            return nil
+        }
+        guard case .fixed(let field) = filter else {
+            problems.append(.error(.countField, at: fieldToken.range, "counting by a custom attribute is not supported: an activity may hold several values"))
+            return nil
+        }
+        guard field.spec.kind == .date else {
+            if let unit = count.unit {
+                problems.append(.error(.countField, at: unit.range, "'per' applies to date fields; '\(field.name)' is counted by value"))
+                return nil
+            }
+            return .byValue(field)
+        }
+        guard let unitToken = count.unit else {
+            problems.append(.error(.countField, at: fieldToken.range, "count by \(field.name) needs 'per day', 'per week' or 'per month'",
+                                   fixIts: [FixIt(range: .at(fieldToken.range.end), replacement: " per day")]))
+            return nil
+        }
+        guard let unit = TimeUnit(rawValue: text(unitToken).lowercased()) else {
+            let suggestion = Suggestions.closest(to: text(unitToken), among: TimeUnit.allCases.map(\.rawValue))
+            problems.append(.error(.countField, at: unitToken.range, "expected day, week or month after 'per'"
+                                    + (suggestion.map { "; did you mean '\($0)'?" } ?? ""),
+                                   fixIts: suggestion.map { [FixIt(range: unitToken.range, replacement: $0)] } ?? []))
+            return nil
+        }
+        guard let plan else { return nil }
+        // The buckets span the query's own range on the field (an open end is now).
+        var starts: [Int64] = []
+        var ends: [Int64] = []
+        for query in plan.alternatives {
+            guard let range = query.dateRange(of: field), let start = range.start else {
+                problems.append(.error(.unboundedCount, at: fieldToken.range,
+                                       "count by \(field.name) per \(unit.rawValue) needs a range on \(field.name) with a start",
+                                       notes: [DiagnosticNote("for example: \(field.name) in [2024-01-01 .. 2024-01-31] or \(field.name) >= -7d")]))
+                return nil
+            }
+            starts.append(start)
+            ends.append(range.end ?? context.now)
+        }
+        let limit = options.maxRequests
+        guard let buckets = Self.buckets(from: starts.min()!, to: ends.max()!, unit: unit, in: context.timeZone,
+                                         limit: max(1, limit / max(1, plan.alternatives.count))) else {
+            problems.append(.error(.tooManyRequests, at: count.keyword.range,
+                                   "this count would take more than \(limit) API requests (one per \(unit.rawValue) and alternative)",
+                                   notes: [DiagnosticNote("raise it with --max-requests, count per a longer unit, or narrow the range")]))
+            return nil
+        }
+        return .byTime(field, unit: unit, buckets: buckets)
+    }
+
+    /// The day, week (from Monday) or month buckets that cover `start...end` in `zone`, each
+    /// the whole unit; nil when there would be more than `limit`.
+    static func buckets(from start: Int64, to end: Int64, unit: TimeUnit, in zone: TimeZone, limit: Int) -> [DateRange]? {
+        guard start <= end else { return [] }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        calendar.firstWeekday = 2
+        let component: Calendar.Component = switch unit {
+        case .day: .day
+        case .week: .weekOfYear
+        case .month: .month
+        }
+        func instant(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        guard var cursor = calendar.dateInterval(of: component, for: Date(timeIntervalSince1970: Double(start) / 1000))?.start else { return nil }
+        var buckets: [DateRange] = []
+        while instant(cursor) <= end {
+            guard buckets.count < limit, let next = calendar.date(byAdding: component, value: 1, to: cursor) else { return nil }
+            buckets.append(DateRange(start: instant(cursor), end: instant(next) - 1))
+            cursor = next
+        }
+        return buckets
     }
 
     private mutating func atom(_ atom: Atom) -> Int {
@@ -419,6 +523,17 @@ public struct Binder {
                     }
                 }
                 assembler.setSort(SortOrder(field: sortField, direction: order))
+            case .count(let keyword, let by, let field, let per, let unit):
+                if let seen = countModifier {
+                    assembler.report(.error(.duplicateModifier, at: modifier.range, "'count' is given twice",
+                                            notes: [DiagnosticNote("first given here", range: seen.keyword.range)]))
+                    continue
+                }
+                if (by != nil && field == nil) || (per != nil && unit == nil) {
+                    assembler.fail()  // the parser reported what is missing
+                    continue
+                }
+                countModifier = (keyword, field, unit)
             case .page(_, let number, let size), .range(_, let number, let size):
                 guard let number else {
                     assembler.fail()

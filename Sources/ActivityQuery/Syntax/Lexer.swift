@@ -43,7 +43,7 @@ public enum TokenKind: UInt8, Sendable {
 /// Words with a meaning in the grammar. Matched case-insensitively; only `and`, `or`, `not` and `in`
 /// are reserved everywhere, the rest only where a modifier may start.
 public enum Keyword: UInt8, Sendable, CaseIterable {
-    case and, or, not, `in`, show, sort, by, asc, desc, page, range, size, all
+    case and, or, not, `in`, show, sort, by, asc, desc, page, range, size, all, count, per
 
     public var spelling: String {
         switch self {
@@ -60,10 +60,12 @@ public enum Keyword: UInt8, Sendable, CaseIterable {
         case .range: "range"
         case .size: "size"
         case .all: "all"
+        case .count: "count"
+        case .per: "per"
         }
     }
 
-    public var startsModifier: Bool { self == .show || self == .sort || self == .page || self == .range }
+    public var startsModifier: Bool { self == .show || self == .sort || self == .page || self == .range || self == .count }
 }
 
 /// A token: its kind, the keyword it spells (if any) and where it is.
@@ -393,6 +395,8 @@ public struct Lexer {
         case 0x72616E6765: return .range
         case 0x73697A65: return .size
         case 0x616C6C: return .all
+        case 0x636F756E74: return .count
+        case 0x706572: return .per
         default: return nil
         }
     }

@@ -22,8 +22,8 @@ public struct ContinuationRule: Sendable {
     public var lineBreakContinues: Bool { depth > 0 || lastKeyword == .and || lastKeyword == .or }
 
     /// The keywords a line may start with to continue the query above it (a query never starts
-    /// with one): `and`, `or` and the modifiers.
-    public static let leadingKeywords: Set<Keyword> = [.and, .or, .show, .sort, .page, .range]
+    /// with one): `and`, `or` and the modifiers (`count` too).
+    public static let leadingKeywords: Set<Keyword> = [.and, .or, .show, .sort, .page, .range, .count]
 
     /// Whether a line whose first token is `token` continues the query before it.
     public static func continuesQuery(_ token: Token) -> Bool {
@@ -427,6 +427,7 @@ struct Parser {
         case .show?: return next.kind == .word
         case .sort?: return next.keyword == .by
         case .page?, .range?: return next.kind == .number || next.kind == .parameter
+        case .count?: return next.keyword == .by
         default: return false
         }
     }
@@ -557,6 +558,26 @@ struct Parser {
                 direction = advance()
             }
             return .sort(keyword: keyword, by: by, field: field, direction: direction)
+        case .count?:
+            guard current.keyword == .by else { return .count(keyword: keyword, by: nil, field: nil, per: nil, unit: nil) }
+            let by = advance()
+            var field: Token?
+            if current.kind == .word, !startsModifier(current) {
+                field = advance()
+            } else {
+                error(.expectedModifierArgument, at: .at(current.range.start), "expected a field to count by after 'count by'")
+            }
+            var per: Token?
+            var unit: Token?
+            if current.keyword == .per {
+                per = advance()
+                if current.kind == .word, !startsModifier(current) {
+                    unit = advance()
+                } else {
+                    error(.expectedModifierArgument, at: .at(current.range.start), "expected day, week or month after 'per'")
+                }
+            }
+            return .count(keyword: keyword, by: by, field: field, per: per, unit: unit)
         default:
             let name = keyword.keyword == .page ? "page" : "range"
             var number: Token?

@@ -71,11 +71,13 @@ public enum ModifierSyntax: Sendable {
     case page(keyword: Token, number: Token?, size: Token?)
     /// `range S [size M]`.
     case range(keyword: Token, start: Token?, size: Token?)
+    /// `count`, `count by FIELD`, `count by DATEFIELD per day|week|month`.
+    case count(keyword: Token, by: Token?, field: Token?, per: Token?, unit: Token?)
 
     public var keyword: Token {
         switch self {
         case .show(let keyword, _, _), .sort(let keyword, _, _, _), .page(let keyword, _, _),
-            .range(let keyword, _, _):
+            .range(let keyword, _, _), .count(let keyword, _, _, _, _):
             keyword
         }
     }
@@ -88,6 +90,8 @@ public enum ModifierSyntax: Sendable {
             keyword.range.union(direction?.range ?? field?.range ?? by?.range ?? keyword.range)
         case .page(let keyword, let number, let size), .range(let keyword, let number, let size):
             keyword.range.union(size?.range ?? number?.range ?? keyword.range)
+        case .count(let keyword, let by, let field, let per, let unit):
+            keyword.range.union(unit?.range ?? per?.range ?? field?.range ?? by?.range ?? keyword.range)
         }
     }
 }

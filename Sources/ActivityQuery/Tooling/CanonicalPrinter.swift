@@ -52,7 +52,7 @@ public enum CanonicalPrinter {
     public static func print(_ syntax: QuerySyntax, source: [UInt8]) -> String {
         var printer = TreePrinter(source: source)
         if let filter = syntax.filter { printer.filter(filter, parentIsAnd: false) }
-        let order: [Keyword] = [.show, .sort, .page, .range]
+        let order: [Keyword] = [.show, .sort, .page, .range, .count]
         let sorted = syntax.modifiers.enumerated().sorted { lhs, rhs in
             let l = order.firstIndex(of: lhs.element.keyword.keyword!) ?? 0
             let r = order.firstIndex(of: rhs.element.keyword.keyword!) ?? 0
@@ -80,7 +80,7 @@ public enum CanonicalPrinter {
             printer.filter(part, parentIsAnd: joiner == "and")
             lines.append(index == 0 ? printer.output : "  \(joiner) " + printer.output)
         }
-        let order: [Keyword] = [.show, .sort, .page, .range]
+        let order: [Keyword] = [.show, .sort, .page, .range, .count]
         let sorted = syntax.modifiers.enumerated().sorted { lhs, rhs in
             let l = order.firstIndex(of: lhs.element.keyword.keyword!) ?? 0
             let r = order.firstIndex(of: rhs.element.keyword.keyword!) ?? 0
@@ -241,6 +241,13 @@ private struct TreePrinter {
             output += "page " + (number.map(text) ?? "") + (size.map { " size " + text($0) } ?? "")
         case .range(_, let start, let size):
             output += "range " + (start.map(text) ?? "") + (size.map { " size " + text($0) } ?? "")
+        case .count(_, let by, let field, let per, let unit):
+            output += "count"
+            if by != nil, let field {
+                let name = text(field)
+                output += " by " + (Filter.named(name)?.spelling ?? name)
+                if per != nil, let unit { output += " per " + text(unit).lowercased() }
+            }
         }
     }
 }

@@ -53,6 +53,12 @@ public enum DiagnosticCode: String, Sendable, Codable, CaseIterable {
     case showAllWithNames = "V025"
     case unknownSortOrder = "V026"
 
+    // Counting: `count`, `count by FIELD`, `count by DATE per UNIT`
+    case countWithWindow = "V045"
+    case countField = "V046"
+    case unboundedCount = "V047"
+    case countNeedsValues = "V048"
+
     // Parameters: `$name` values given outside the query
     case unsetParameter = "V040"
     case invalidParameter = "V041"
