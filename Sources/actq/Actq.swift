@@ -20,7 +20,7 @@ struct Actq: AsyncParsableCommand {
             \(Exit.summary)
             """,
         version: Version.line,
-        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, ServeCommand.self, LoginCommand.self, LogoutCommand.self, LspCommand.self, McpCommand.self, VersionCommand.self],
+        subcommands: [QueryCommand.self, RunCommand.self, CheckCommand.self, ExplainCommand.self, FmtCommand.self, FromURLCommand.self, ImportCommand.self, DemoCommand.self, ServeCommand.self, LoginCommand.self, LogoutCommand.self, LspCommand.self, McpCommand.self, WatchCommand.self, VersionCommand.self],
         defaultSubcommand: QueryCommand.self
     )
 

@@ -325,6 +325,10 @@ final class REPL {
             for name in all.keys.sorted() { Output.write("$\(name) = \(StringLiteral.literal(all[name]!.value))  (\(all[name]!.origin))\n") }
             return true
         },
+        MetaCommand(name: ":watch", usage: ":watch QUERY", help: "run a query, then show what is new or modified every 30 s (Ctrl-C ends)") {
+            $0.watch($1)
+            return true
+        },
         MetaCommand(name: ":history", usage: ":history [N]", help: "the last N entries of the history") {
             $0.showHistory($1)
             return true
@@ -364,6 +368,26 @@ final class REPL {
             parameters[name] = nil
             Output.write("$\(name) is unset\n")
         }
+    }
+
+    /// `:watch QUERY`: the query's result, then its new and modified activities every 30 s
+    /// (`:set watch` is not needed: Ctrl-C ends it and returns to the prompt).
+    func watch(_ argument: String) {
+        let source = SourceText(name: "<input>", argument.isEmpty ? (lastText ?? "") : argument)
+        let compiled = QueryCompiler.compile(source, context: context, options: planOptions).filter { !$0.syntax.tokens.isEmpty }
+        guard compiled.count == 1 else { return Output.error("usage: :watch QUERY (one query; without one, the last)\n") }
+        if !compiled[0].diagnostics.isEmpty { Output.error(DiagnosticRenderer(useColor: settings.color).render(compiled[0].diagnostics, in: source)) }
+        guard let plan = compiled[0].plan, plan.aggregation == nil else { return }
+        let backend: any ActivityBackend
+        do { backend = try openBackend() } catch { return Output.error("actq: \(error)\n") }
+        cancelled.reset()
+        Output.error("watching every 30 s; Ctrl-C ends\n")
+        do {
+            try Watcher(plan: plan, backend: backend, format: settings.format, context: context, interval: 30, stop: cancelled).run()
+        } catch {
+            Output.error("actq: watch: \(error)\n")
+        }
+        Output.error("stopped watching\n")
     }
 
     func showHistory(_ argument: String) {
