@@ -156,4 +156,20 @@ import Testing
         #expect(try Self.enter(session, ":param s", expecting: "unset").contains("$s is unset"))
         #expect(try Self.enter(session, "status = $s", expecting: "V040").contains("error[V040]"))
     }
+
+    /// `:watch` shows the query's result, then waits for changes; Ctrl-C ends it and the prompt
+    /// is back.
+    @Test(.enabled(if: REPLTests.runsTmuxTests)) func watchRunsUntilControlC() throws {
+        let session = try TmuxSession()
+        try session.wait(for: "actq>")
+        try session.type(":watch customer = 1080")
+        try session.press("Enter")
+        let watching = try session.wait { $0.contains("watching every 30 s") && $0.contains("| Ωmega Ltd") }
+        #expect(watching.contains("change") && watching.contains("| Ωmega Ltd"), "\(watching)")
+        try session.press("C-c")
+        let stopped = try session.wait { $0.components(separatedBy: "stopped watching").count > 1 && $0.hasSuffix("actq>\n") || $0.contains("stopped watching\nactq>") }
+        #expect(stopped.contains("stopped watching"), "\(stopped)")
+        let after = try Self.enter(session, "customer = 1080 page 1 size 1", expecting: "of 6 activities")
+        #expect(after.contains("1 of 6 activities"))
+    }
 }
