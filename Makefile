@@ -12,6 +12,11 @@ endif
 ifeq ($(wildcard /usr/include/sqlite3.h),)
 APT_PACKAGES_NEEDED += libsqlite3-dev
 endif
+# The static-stdlib release binary links Foundation's networking part (the MCP SDK uses it),
+# which needs libcurl at link time.
+ifeq ($(wildcard /usr/lib/*/libcurl.so),)
+APT_PACKAGES_NEEDED += libcurl4-openssl-dev
+endif
 # The crash-safety tests use sqlite3 as a second writer.
 ifeq ($(shell command -v sqlite3 2>/dev/null),)
 APT_PACKAGES_NEEDED += sqlite3
