@@ -55,7 +55,7 @@ public final class Emulator: Sendable {
         guard let user = users.authenticate(credentials.userName, password: credentials.password) else {
             return failure(.wrongCredentials, "invalid user name or password", request)
         }
-        let force = Self.queryItem("forceLogin", in: request.uri.query)?.lowercased() == "yes"
+        let force = Self.queryItem(API.forceLoginParameter, in: request.uri.query)?.lowercased() == "yes"
         switch sessions.login(user: user.name, force: force) {
         case .opened(let session):
             var headers = HTTPFields()

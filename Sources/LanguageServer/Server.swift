@@ -370,7 +370,7 @@ public final class LanguageServer {
     /// After `$`: the parameters the document uses and those given with `--param`.
     private func parameterCompletion(_ source: SourceText, cursor: Int) -> [LSPCompletionItem]? {
         var start = cursor
-        while start > 0, Lexer.startsParameterName(source.bytes[start - 1]) || (0x30...0x39).contains(source.bytes[start - 1]) { start -= 1 }
+        while start > 0, Lexer.continuesParameterName(source.bytes[start - 1]) { start -= 1 }
         guard start > 0, source.bytes[start - 1] == UInt8(ascii: "$") else { return nil }
         let typed = String(decoding: source.bytes[start..<cursor], as: UTF8.self)
         var names = Set(options.parameters.keys)

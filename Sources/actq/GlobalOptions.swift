@@ -91,8 +91,7 @@ struct GlobalOptions: ParsableArguments {
     func validateParameters() throws {
         for assignment in params {
             let name = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            guard assignment.contains("="), let first = name.utf8.first, Lexer.startsParameterName(first),
-                  name.utf8.allSatisfy({ Lexer.startsParameterName($0) || (0x30...0x39).contains($0) }) else {
+            guard assignment.contains("="), Lexer.isParameterName(name) else {
                 throw ValidationError("--param takes name=value, the name letters, digits and '_' (as in $name): '\(assignment)'")
             }
         }

@@ -357,8 +357,7 @@ final class REPL {
         let parts = argument.split(separator: " ", maxSplits: 1).map(String.init)
         var name = parts.first ?? ""
         if name.hasPrefix("$") { name.removeFirst() }
-        guard let first = name.utf8.first, Lexer.startsParameterName(first),
-              name.utf8.allSatisfy({ Lexer.startsParameterName($0) || (0x30...0x39).contains($0) }) else {
+        guard Lexer.isParameterName(name) else {
             return Output.error("usage: :param NAME [VALUE] (a name of letters, digits and _)\n")
         }
         if parts.count > 1 {

@@ -7,8 +7,10 @@ public enum API {
     public static let logoutPath = "/ws/v12/authentication/user/logout"
     /// The session header: the login's answer carries it, every later request sends it back.
     public static let sessionHeader = "X-egain-session"
-    /// The login's query that ends the user's oldest session when all of theirs are in use.
-    public static let forceLoginQuery = "forceLogin=yes"
+    /// The login's parameter that ends the user's oldest session when all of theirs are in use
+    /// (`forceLogin=yes`).
+    public static let forceLoginParameter = "forceLogin"
+    public static let forceLoginQuery = forceLoginParameter + "=yes"
 
     /// The search's parameters besides the filters.
     public enum Parameter {

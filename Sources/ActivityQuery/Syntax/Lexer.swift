@@ -180,7 +180,7 @@ public struct Lexer {
                 invalid(start, index, .nulCharacter, "NUL character in query text")
             case UInt8(ascii: "$") where index + 1 < count && Lexer.startsParameterName(input[index + 1]):
                 index += 2
-                while index < count, Lexer.startsParameterName(input[index]) || (0x30...0x39).contains(input[index]) { index += 1 }
+                while index < count, Lexer.continuesParameterName(input[index]) { index += 1 }
                 append(.parameter, start, index)
             default:
                 if Lexer.isAtomByte(byte) {
@@ -218,6 +218,18 @@ public struct Lexer {
     @inline(__always)
     public static func startsParameterName(_ byte: UInt8) -> Bool {
         (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == UInt8(ascii: "_")
+    }
+
+    /// A letter, digit or `_`: what the rest of a parameter's name is made of.
+    @inline(__always)
+    public static func continuesParameterName(_ byte: UInt8) -> Bool {
+        startsParameterName(byte) || (0x30...0x39).contains(byte)
+    }
+
+    /// Whether `name` (without `$`) is a parameter's name, as `--param` and `:param` take it.
+    public static func isParameterName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, startsParameterName(first) else { return false }
+        return name.utf8.allSatisfy(continuesParameterName)
     }
 
     @inline(__always)
