@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs actq's libFuzzer targets (see FuzzTargets.swift) with seed corpora from the repository.
 
-    python3 Tests/Fuzz/fuzz.py [--seconds N] [--runs N] [--jobs N] [TARGET ...]
+    python3 Tests/Fuzz/fuzz.py [--seconds N] [--runs N] [--jobs N] [--timeout S] [TARGET ...]
 
 Builds nothing: `make fuzz` builds the package first. Each target's corpus lives in
 .build-fuzz/corpus/TARGET (seeded on every run, kept between runs); crashes, timeouts and
@@ -117,6 +117,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("FUZZ_SECONDS", "60")))
     parser.add_argument("--runs", type=int, default=0, help="stop after this many executions (0: by time)")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--timeout", type=int, default=10,
+                        help="seconds of wall clock one input may take (raise it when the machine is shared)")
     parser.add_argument("targets", nargs="*", default=TARGETS)
     options = parser.parse_args()
     binary = BUILD / "release" / "ActqFuzz"
@@ -131,7 +133,7 @@ def main():
         for seed in seeds(target):
             data = seed.encode("utf-8") if isinstance(seed, str) else seed
             (corpus / hashlib.sha1(data).hexdigest()).write_bytes(data)
-        arguments = [str(binary), str(corpus), f"-artifact_prefix={findings}/", "-timeout=10", "-rss_limit_mb=4096",
+        arguments = [str(binary), str(corpus), f"-artifact_prefix={findings}/", f"-timeout={options.timeout}", "-rss_limit_mb=4096",
                      f"-max_len={MAX_LEN.get(target, 4096)}", "-print_final_stats=1", "-detect_leaks=1"]
         arguments += [f"-runs={options.runs}"] if options.runs else [f"-max_total_time={options.seconds}"]
         environment = dict(os.environ, ACTQ_FUZZ_TARGET=target, ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1",
