@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The language core: lexer, parser, binder, the API's filter model, request encoding
@@ -39,10 +41,19 @@ let package = Package(
         // The activity resource: a faithful JSON value, the API's JSON and XML shapes, the
         // fields the filters read, and the output formats.
         .target(name: "ActivityModel", dependencies: ["ActivityQuery"]),
-        // The local backend: an indexed SQLite store with the API's semantics, import, demo data.
+        // The stores: an indexed SQLite file, or a PostgreSQL database, with the API's
+        // semantics through one SQL compiler; import, migrations, demo data.
         .target(
             name: "ActivityStore",
-            dependencies: ["ActivityQuery", "ActivityModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "ActivityQuery", "ActivityModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The HTTP client backend: login, session reuse, requests, tolerant response parsing.
         .target(
@@ -60,6 +71,7 @@ let package = Package(
             name: "ActivityServer",
             dependencies: [
                 "ActivityQuery", "ActivityModel", "ActivityStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -119,8 +131,8 @@ let package = Package(
         .testTarget(
             name: "BackendTests",
             dependencies: [
-                "ActivityServer", "ActivityRemote", "ActivityStore", "ActivityModel", "ActivityQuery", "ActqTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "ActivityServer", "ActivityRemote", "ActivityStore", "ActivityModel", "ActivityQuery",
+                "ActqTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -6,23 +6,31 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-/// The activity search API over a local store: login, logout and search, with every status code
+/// The activity search API over a store: login, logout and search, with every status code
 /// and error body of the API description. Incoming query strings go through `RequestDecoder`, the
-/// same reader as `actq from-url`, and run on `ActivityStore`, so the emulator and the local
-/// backend share one definition of the semantics.
+/// same reader as `actq from-url`, and run on the store (SQLite or PostgreSQL), so the emulator
+/// and the local backend share one definition of the semantics.
 public final class Emulator: Sendable {
     public let users: UserDirectory
-    public let sessions: SessionTable
+    public let sessions: any SessionRegistry
     private let stores: StorePool
     /// Where failures inside the emulator are told (the client gets a generic message).
     let logger: Logger
 
-    public init(storePath: String, users: UserDirectory, sessions: SessionTable = SessionTable(),
+    /// An emulator over the stores `openStore` opens (one per store thread).
+    public init(openStore: @escaping @Sendable () throws -> any ActivityStoring, users: UserDirectory,
+                sessions: any SessionRegistry = SessionTable(),
                 logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         self.users = users
         self.sessions = sessions
         self.logger = logger
-        self.stores = try StorePool(path: storePath)
+        self.stores = try StorePool(open: openStore)
+    }
+
+    /// An emulator over the SQLite store at `storePath`, read only.
+    public convenience init(storePath: String, users: UserDirectory, sessions: any SessionRegistry = SessionTable(),
+                            logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        try self.init(openStore: { try ActivityStore(path: storePath, readOnly: true) }, users: users, sessions: sessions, logger: logger)
     }
 
     // MARK: Routing
@@ -56,7 +64,12 @@ public final class Emulator: Sendable {
             return failure(.wrongCredentials, "invalid user name or password", request)
         }
         let force = Self.queryItem(API.forceLoginParameter, in: request.uri.query)?.lowercased() == "yes"
-        switch sessions.login(user: user.name, force: force) {
+        let outcome: SessionTable.LoginResult
+        do { outcome = try await sessions.login(user: user.name, force: force) } catch {
+            logger.error("login failed: \(error)")
+            return failure(.serverFailure, "the login failed on the server", request)
+        }
+        switch outcome {
         case .opened(let session):
             var headers = HTTPFields()
             headers[.egainSession] = session
@@ -68,8 +81,13 @@ public final class Emulator: Sendable {
         }
     }
 
-    func logout(_ request: Request) -> Response {
-        guard let session = request.headers[.egainSession], sessions.logout(session) else {
+    func logout(_ request: Request) async -> Response {
+        let ended: Bool
+        do { ended = try await request.headers[.egainSession].asyncMap(sessions.logout) ?? false } catch {
+            logger.error("logout failed: \(error)")
+            return failure(.serverFailure, "the logout failed on the server", request)
+        }
+        guard ended else {
             return failure(.invalidSession, "the X-egain-session header is missing, invalid or expired", request)
         }
         return Response(status: .noContent)
@@ -84,7 +102,13 @@ public final class Emulator: Sendable {
         guard Self.languageSupported(request.headers[.acceptLanguage]) else {
             return failure(.notAcceptable, "Accept-Language must allow en or en-US", request, wire: wire)
         }
-        guard let session = request.headers[.egainSession], let userName = sessions.user(of: session) else {
+        let session = request.headers[.egainSession]
+        let owner: String?
+        do { owner = try await session.asyncMap(sessions.user(of:)) ?? nil } catch {
+            logger.error("session check failed: \(error)")
+            return failure(.serverFailure, "the search failed on the server", request, wire: wire)
+        }
+        guard let session, let userName = owner else {
             return failure(.invalidSession, "the X-egain-session header is missing, invalid or expired", request, wire: wire)
         }
         var headers = HTTPFields()
@@ -131,7 +155,7 @@ public final class Emulator: Sendable {
                 case .xml:
                     var writer = XMLResultWriter()
                     body.writeString(writer.begin())
-                    let summary = try store.search(query, all: false) { row in body.writeString(try writer.row(json: row.json)) }
+                    let summary = try store.search(QueryPlan(query), all: false) { row in body.writeString(try writer.row(json: row.json)) }
                     body.writeString(writer.end(summary))
                     return (summary, body)
                 }
@@ -182,22 +206,22 @@ public final class Emulator: Sendable {
     }
 }
 
-/// Read-only connections to the store, each owned by a thread of its own. SQLite calls block,
-/// so they never run on Swift's cooperative threads (which would stall every other request):
-/// a request hands its search to this pool and awaits the answer.
+/// Read-only connections to the store, each owned by a thread of its own. Store calls block
+/// (SQLite's, and the PostgreSQL store's waits for its answers), so they never run on Swift's
+/// cooperative threads (which would stall every other request): a request hands its search to
+/// this pool and awaits the answer.
 final class StorePool: Sendable {
-    let path: String
-    private let jobs = BlockingQueue<@Sendable (ActivityStore) -> Void>()
+    private let jobs = BlockingQueue<@Sendable (any ActivityStoring) -> Void>()
 
     /// `threads` connections; searches beyond that wait their turn in arrival order.
-    init(path: String, threads: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount * 2))) throws {
-        self.path = path
+    init(open: @Sendable () throws -> any ActivityStoring,
+         threads: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount * 2))) throws {
         // Open every connection now: a missing or foreign store fails here, not per request.
-        let stores = try (0..<threads).map { _ in try ActivityStore(path: path, readOnly: true) }
+        let stores = try (0..<threads).map { _ in UncheckedStore(try open()) }
         for store in stores {
             let jobs = jobs
             let thread = Thread {
-                while let job = jobs.take() { job(store) }
+                while let job = jobs.take() { job(store.store) }
             }
             thread.name = "actq-store"
             thread.start()
@@ -207,10 +231,24 @@ final class StorePool: Sendable {
     deinit { jobs.close() }
 
     /// Runs `body` with a connection on a pool thread.
-    func withStore<T: Sendable>(_ body: @escaping @Sendable (ActivityStore) throws -> T) async throws -> T {
+    func withStore<T: Sendable>(_ body: @escaping @Sendable (any ActivityStoring) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             jobs.put { store in continuation.resume(with: Result { try body(store) }) }
         }
+    }
+}
+
+/// A store handed to the one thread that uses it from then on.
+private struct UncheckedStore: @unchecked Sendable {
+    let store: any ActivityStoring
+    init(_ store: any ActivityStoring) { self.store = store }
+}
+
+extension Optional {
+    /// `map` with an asynchronous transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }
 

@@ -31,7 +31,7 @@ extension Emulator {
             router.get(RouterPath(prefix + API.activityPath)) { request, _ in await self.search(request) }
             router.head(RouterPath(prefix + API.activityPath)) { request, _ in await self.search(request) }
             router.post(RouterPath(prefix + API.loginPath)) { request, _ in await self.login(request) }
-            router.delete(RouterPath(prefix + API.logoutPath)) { request, _ in self.logout(request) }
+            router.delete(RouterPath(prefix + API.logoutPath)) { request, _ in await self.logout(request) }
         }
         return router
     }

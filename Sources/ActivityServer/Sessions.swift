@@ -99,3 +99,20 @@ public final class SessionTable: Sendable {
         return text.uppercased()
     }
 }
+
+/// Where the emulator keeps its sessions: in memory (`SessionTable`, one server) or in the
+/// store's PostgreSQL database (`PostgresSessionTable`, shared by every server over it).
+public protocol SessionRegistry: Sendable {
+    /// Sessions one user may have open at once.
+    var limit: Int { get }
+    /// Opens a session; with `force`, the user's oldest sessions end to make room.
+    func login(user: String, force: Bool) async throws -> SessionTable.LoginResult
+    /// The session's user, when the session is open; each use restarts its idle time.
+    func user(of id: String) async throws -> String?
+    /// Ends a session; false when there was no such session.
+    func logout(_ id: String) async throws -> Bool
+    /// Ends every session.
+    func endAll() async throws
+}
+
+extension SessionTable: SessionRegistry {}

@@ -5,7 +5,7 @@ import GRDB
 
 /// The local backend: activities in SQLite, indexed for every filter and sort key, answering
 /// `ActivityQuery` with exactly the API's semantics.
-public final class ActivityStore: ActivityBackend, Sendable {
+public final class ActivityStore: ActivityStoring, Sendable {
     public let path: String
     private let queue: DatabaseQueue
     /// Match counts by filter, valid while `PRAGMA data_version` stays the same (it changes when
@@ -119,10 +119,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     public static let schemaVersion = migrator.migrations.count > 1 ? 2 : 1
 
     /// The columns of schema 1, the first store schema. Frozen, like the migration that makes it.
-    static let schema1Columns: Set<String> = [
-        "case_id", "customer_id", "status", "mode", "type", "assigned_to", "assigned_user_name", "queue_id", "created",
-        "last_modified",
-    ]
+    static let schema1Columns = StoreSchema.firstColumns
 
     /// The store's migrations (GRDB's `DatabaseMigrator`): schema 1, then one migration per
     /// filter the filter table has and schema 1 lacks, which adds its column and index and fills
@@ -134,7 +131,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
             if try db.tableExists("activity") { return }
             try db.execute(sql: schema1)
         }
-        for filter in FixedFilter.allCases where !schema1Columns.contains(filter.spec.column) {
+        for filter in StoreSchema.laterFilters {
             migrator.registerMigration("column \(filter.spec.column)") { db in
                 try addColumn(for: filter, db)
                 try db.execute(sql: "PRAGMA user_version = 2")
@@ -183,9 +180,8 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// as the activity reader reads it. (A migration; also how a test proves it works.)
     static func addColumn(for filter: FixedFilter, _ db: Database) throws {
         let spec = filter.spec
-        let type = spec.kind == .code || spec.kind == .text ? "TEXT" : "INTEGER"
-        try db.execute(sql: "ALTER TABLE activity ADD COLUMN \(spec.column) \(type)")
-        try db.execute(sql: "CREATE INDEX activity_\(spec.column) ON activity(\(spec.column)\(spec.kind == .date ? ", id" : ""))")
+        try db.execute(sql: "ALTER TABLE activity ADD COLUMN \(spec.column) \(SQLDialect.sqlite.columnType(spec.kind))")
+        try db.execute(sql: StoreSchema.index(filter))
         var values: [(id: Int64, value: FieldValue)] = []
         let rows = try Row.fetchCursor(db, sql: "SELECT id, resource FROM activity")
         while let row = try rows.next() {
@@ -234,7 +230,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     // MARK: Writing
 
     /// Runs `body` in one transaction: everything it writes is kept, or nothing.
-    public func write<T>(_ body: (Writer) throws -> T) throws -> T {
+    public func write<T>(_ body: (any ActivityWriting) throws -> T) throws -> T {
         // This connection's own commits leave data_version as it is: forget the counts here.
         defer { counts.withLock { $0 = (-1, [:]) } }
         return try queue.write { db in
@@ -250,7 +246,7 @@ public final class ActivityStore: ActivityBackend, Sendable {
     }
 
     /// Inserts or replaces activities inside a `write` transaction, with prepared statements.
-    public final class Writer {
+    public final class Writer: ActivityWriting {
         let db: Database
         private let upsert: Statement
         private let deleteCustom: Statement
@@ -359,19 +355,13 @@ public final class ActivityStore: ActivityBackend, Sendable {
 
     /// The SQL of a plan: its count, then its rows in order, each handed to `body`.
     private func run(_ plan: QueryPlan, all: Bool, _ body: (Row) throws -> Void) throws -> SearchSummary {
-        let sql = SQLQuery(plan)
+        let sql = SQLQuery(plan, dialect: .sqlite)
         return try queue.read { db in
             let total = try count(sql, plan: plan, db)
-            var text = "SELECT id, \(plan.attributes == nil ? "summary" : "resource") FROM activity" + sql.whereClause + sql.orderBy
-            var arguments = sql.arguments
             let window = all ? nil : (plan.window ?? .page(number: 1, size: nil))
-            if let window {
-                let (offset, limit) = window.offsetAndLimit
-                text += " LIMIT ? OFFSET ?"
-                arguments += [limit, offset]
-            }
+            let (text, arguments) = sql.selectSQL(plan.attributes == nil ? "summary" : "resource", window: window)
             var returned = 0
-            let rows = try Row.fetchCursor(statements.statement(text, in: db), arguments: arguments)
+            let rows = try Row.fetchCursor(statements.statement(text, in: db), arguments: StatementArguments(compiled: arguments))
             while let row = try rows.next() {
                 try body(row)
                 returned += 1
@@ -383,17 +373,10 @@ public final class ActivityStore: ActivityBackend, Sendable {
     /// All matches of the plan's filters; cached statements, so that the same shape of query is
     /// parsed and planned once per connection.
     private func count(_ sql: SQLQuery, plan: QueryPlan, _ db: Database) throws -> Int {
-        let key = plan.alternatives.map { query in
-            var filters = query
-            filters.window = nil
-            filters.sort = nil
-            filters.attributes = nil
-            return SearchRequest(filters).queryString
-        }.joined(separator: " OR ")
+        let key = SQLQuery.countKey(plan)
         let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
         if let known = counts.withLock({ $0.version == version ? $0.byFilter[key] : nil }) { return known }
-        let total = try Int.fetchOne(statements.statement("SELECT count(*) FROM activity" + sql.whereClause, in: db),
-                                     arguments: sql.arguments) ?? 0
+        let total = try Int.fetchOne(statements.statement(sql.countSQL, in: db), arguments: StatementArguments(compiled: sql.arguments)) ?? 0
         counts.withLock { cache in
             if cache.version != version || cache.byFilter.count >= 512 { cache = (version, [:]) }
             cache.byFilter[key] = total
@@ -403,11 +386,10 @@ public final class ActivityStore: ActivityBackend, Sendable {
 
     /// The matches of a plan per value of `field`, in one `GROUP BY`.
     public func groupCounts(_ plan: QueryPlan, by field: FixedFilter) throws -> [(value: String?, count: Int)]? {
-        let sql = SQLQuery(plan)
-        let column = field.spec.column
+        let sql = SQLQuery(plan, dialect: .sqlite)
         return try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT CAST(\(column) AS TEXT), count(*) FROM activity\(sql.whereClause) GROUP BY \(column) ORDER BY count(*) DESC, \(column)",
-                             arguments: sql.arguments).map { row in (row[0] as String?, row[1] as Int) }
+            try Row.fetchAll(db, sql: sql.groupSQL(by: field), arguments: StatementArguments(compiled: sql.arguments))
+                .map { row in (row[0] as String?, row[1] as Int) }
         }
     }
 
@@ -468,66 +450,15 @@ final class StatementCache: @unchecked Sendable {
     }
 }
 
-/// `ActivityQuery` as SQL. Values are bound parameters only; no value is ever part of the text.
-struct SQLQuery {
-    var whereClause = ""
-    var orderBy = ""
-    var arguments: StatementArguments = []
-
-    static func column(for filter: Filter) -> String? { filter.fixedFilter?.spec.column }
-
-    init(_ plan: QueryPlan) {
-        var alternatives: [String] = []
-        for query in plan.alternatives {
-            let clauses = Self.conditions(query, arguments: &arguments)
-            alternatives.append(clauses.joined(separator: " AND "))
-        }
-        let query = plan.alternatives[0]
-        if alternatives.count == 1 {
-            if !alternatives[0].isEmpty { whereClause = " WHERE " + alternatives[0] }
-        } else {
-            whereClause = " WHERE (" + alternatives.joined(separator: ") OR (") + ")"
-        }
-        // Default order is activity ID ascending; ties in a sort break by ID ascending.
-        switch query.sort {
-        case nil: orderBy = " ORDER BY id"
-        case let sort?:
-            let direction = sort.direction == .desc ? "DESC" : "ASC"
-            if let filter = sort.field.filter {
-                orderBy = " ORDER BY \(filter.spec.column) \(direction), id"
-            } else {
-                orderBy = " ORDER BY id \(direction)"
+extension StatementArguments {
+    /// The compiler's bound values, for GRDB.
+    init(compiled values: [SQLValue]) {
+        self.init()
+        for value in values {
+            switch value {
+            case .integer(let number): self += [number]
+            case .text(let text): self += [text]
             }
         }
-    }
-
-    /// The conditions of one API query, its values appended to `arguments`.
-    static func conditions(_ query: ActivityQuery, arguments: inout StatementArguments) -> [String] {
-        var clauses: [String] = []
-        for entry in query.entries {
-            switch (entry.filter, entry.value) {
-            case (.custom(let name), let value):
-                clauses.append("id IN (SELECT activity_id FROM custom_attribute WHERE name = ? AND value = ?)")
-                arguments += [name, value.parameter]
-            case (.fixed(let filter), .id(let id)):
-                clauses.append("\(filter.spec.column) = ?")
-                arguments += [id]
-            case (.fixed(let filter), .text(let text)):
-                clauses.append("\(filter.spec.column) = ?")
-                arguments += [text]
-            case (.fixed(let filter), .dates(let range)):
-                let column = filter.spec.column
-                if let start = range.start {
-                    clauses.append("\(column) >= ?")
-                    arguments += [start]
-                }
-                if let end = range.end {
-                    clauses.append("\(column) <= ?")
-                    arguments += [end]
-                }
-                if range.start == nil && range.end == nil { clauses.append("\(column) IS NOT NULL") }
-            }
-        }
-        return clauses
     }
 }

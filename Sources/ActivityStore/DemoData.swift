@@ -112,12 +112,15 @@ public struct DemoData {
     }
 
     /// Writes `count` activities into the store (in one transaction).
-    public func populate(_ store: ActivityStore, count: Int, progress: ((Int) -> Void)? = nil) throws {
-        try store.write { writer in
-            for index in 0..<count {
-                try writer.put(activity(index))
-                if index % 4096 == 0 { progress?(index) }
-            }
+    public func populate(_ store: any ActivityStoring, count: Int, progress: ((Int) -> Void)? = nil) throws {
+        try store.write { writer in try fill(writer, count: count, progress: progress) }
+    }
+
+    /// Writes `count` activities with `writer` (inside its store's transaction).
+    public func fill(_ writer: any ActivityWriting, count: Int, progress: ((Int) -> Void)? = nil) throws {
+        for index in 0..<count {
+            try writer.put(activity(index))
+            if index % 4096 == 0 { progress?(index) }
         }
     }
 }

@@ -13,7 +13,7 @@ public enum Importer {
     /// leaves the store as it was. `progress` gets the running count and the current file's bytes
     /// read (for a progress bar).
     public static func run(
-        files: [String], into store: ActivityStore, format: ActivityReader.Format? = nil,
+        files: [String], into store: any ActivityStoring, format: ActivityReader.Format? = nil,
         progress: ((Int, String) -> Void)? = nil
     ) throws -> Summary {
         let start = Date()

@@ -11,7 +11,7 @@ enum Backends {
     /// a default profile) and no local store is named; the local demo store otherwise.
     static func kind(_ global: GlobalOptions, config: Config) -> BackendKind {
         if let backend = global.backend { return backend }
-        if global.db != nil { return .local }
+        if global.store != nil { return .local }
         if global.url != nil || global.profile != nil || nonEmpty(environment["ACTQ_URL"]) != nil || config.defaultProfile != nil {
             return .remote
         }

@@ -21,8 +21,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Backend to run queries on: local or remote.")
     var backend: BackendKind?
 
-    @Option(help: ArgumentHelp("Local store to use (default: the bundled demo store).", valueName: "path"))
+    @Option(help: ArgumentHelp("Store to use: a SQLite file, or postgresql://USER@HOST:PORT/DB (default: ACTQ_DB, else the bundled demo store).", valueName: "path|url"))
     var db: String?
+
+    /// The store named by `--db`, else by `ACTQ_DB`.
+    var store: String? {
+        if let db { return db }
+        if let name = ProcessInfo.processInfo.environment["ACTQ_DB"], !name.isEmpty { return name }
+        return nil
+    }
 
     @Option(help: ArgumentHelp("Base URL of the remote API, e.g. https://host/system.", valueName: "url"))
     var url: String?

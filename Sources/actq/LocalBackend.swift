@@ -8,23 +8,53 @@ enum LocalBackend {
     static let demoCount = 5_000
     static let demoSeed: UInt64 = 1
 
-    static func open(_ global: GlobalOptions) throws -> ActivityStore {
-        if let path = global.db {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw CommandFailure.backend("no store at \(path): create one with 'actq import FILE --db \(path)' or 'actq demo --db \(path)'")
+    static func open(_ global: GlobalOptions) throws -> any ActivityStoring {
+        if let name = global.store {
+            guard PostgresLocation.isURL(name) || FileManager.default.fileExists(atPath: name) else {
+                throw CommandFailure.backend("no store at \(name): create one with 'actq import FILE --db \(name)' or 'actq demo --db \(name)'")
             }
-            return try openStore(path)
+            return try openStore(name)
         }
         let demo = Locations.demoStore
         if !FileManager.default.fileExists(atPath: demo.path) { try createDemoStore(at: demo) }
         return try openStore(demo.path)
     }
 
-    static func openStore(_ path: String, readOnly: Bool = true) throws -> ActivityStore {
+    /// The store `name` names: a `postgresql://` URL, or the path of a SQLite file.
+    static func openStore(_ name: String, readOnly: Bool = true) throws -> any ActivityStoring {
+        if PostgresLocation.isURL(name) { return try postgres(name, readOnly: readOnly) }
         do {
-            return try ActivityStore(path: path, readOnly: readOnly)
+            return try ActivityStore(path: name, readOnly: readOnly)
         } catch let error as ActivityStore.StoreError {
             throw CommandFailure.backend(error.description)
+        }
+    }
+
+    /// A PostgreSQL store; no connection, a refused login or a database that is not a store
+    /// means the backend is unavailable (exit 3).
+    static func postgres(_ url: String, readOnly: Bool) throws -> PostgresStore {
+        do { return try PostgresStore(location(url), readOnly: readOnly) } catch let failure as PostgresFailure {
+            throw CommandFailure.backend(failure.description)
+        }
+    }
+
+    /// A PostgreSQL store's location; a URL that cannot be used is a usage error.
+    static func location(_ url: String) throws -> PostgresLocation {
+        do { return try PostgresLocation(url: url) } catch let problem as PostgresLocation.Problem {
+            throw CommandFailure.usage("--db: \(problem.description)")
+        }
+    }
+
+    /// A store's name as actq prints it: a URL without its password.
+    static func displayName(_ name: String) -> String {
+        PostgresLocation.isURL(name) ? PostgresLocation.redacted(name) : name
+    }
+
+    /// Replaces a PostgreSQL store's activities with demo data, in one transaction.
+    static func writeDemoStore(at url: String, count: Int, seed: UInt64, until: Int64, progress: ((Int) -> Void)? = nil) throws {
+        let store = try postgres(url, readOnly: false)
+        try store.write(replacing: true) { writer in
+            try DemoData(seed: seed, until: until).fill(writer, count: count, progress: progress)
         }
     }
 

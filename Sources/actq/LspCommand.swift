@@ -17,8 +17,8 @@ struct LspCommand: ParsableCommand {
             FileHandle.standardOutput.write(data)
         }
         server.options = global.planOptions
-        if let path = global.db ?? (FileManager.default.fileExists(atPath: Locations.demoStore.path) ? Locations.demoStore.path : nil),
-            let store = try? ActivityStore(path: path, readOnly: true) {
+        if let name = global.store ?? (FileManager.default.fileExists(atPath: Locations.demoStore.path) ? Locations.demoStore.path : nil),
+            let store = try? LocalBackend.openStore(name) {
             server.values = StoreValues(backend: store)
         }
         if let code = server.run(input: .standardInput) { throw ExitCode(code) }

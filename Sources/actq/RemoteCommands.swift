@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         unblockTerminationSignals()
         let storePath: String
-        if let db = global.db {
+        if let db = global.store {
             storePath = db
         } else {
             storePath = Locations.demoStore.path
@@ -62,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // Opening the store here reports a missing or foreign file before the server starts.
         let count = try LocalBackend.openStore(storePath).count()
+        let database = PostgresLocation.isURL(storePath) ? try LocalBackend.location(storePath) : nil
 
         let directory: UserDirectory
         let announcement: String
@@ -90,15 +91,23 @@ struct ServeCommand: AsyncParsableCommand {
 
         let emulator: Emulator
         do {
-            emulator = try Emulator(storePath: storePath, users: directory,
-                                    sessions: SessionTable(idleTimeout: .seconds(sessionTimeout)), logger: logger)
+            if let database {
+                // Sessions in the database: every actq serve over it shares them.
+                emulator = try Emulator(openStore: { try PostgresStore(database, readOnly: true) }, users: directory,
+                                        sessions: PostgresSessionTable(database, idleTimeout: .seconds(sessionTimeout)), logger: logger)
+            } else {
+                emulator = try Emulator(storePath: storePath, users: directory,
+                                        sessions: SessionTable(idleTimeout: .seconds(sessionTimeout)), logger: logger)
+            }
         } catch let error as ActivityStore.StoreError {
+            throw CommandFailure.backend(error.description)
+        } catch let error as PostgresFailure {
             throw CommandFailure.backend(error.description)
         }
         let host = host
         let application = emulator.application(host: host, port: port, logger: logger) { bound in
             let shown = host.contains(":") ? "[\(host)]" : host
-            Output.error("actq serve: http://\(shown):\(bound)/system (store \(storePath), \(count) activities); \(announcement)\n")
+            Output.error("actq serve: http://\(shown):\(bound)/system (store \(LocalBackend.displayName(storePath)), \(count) activities); \(announcement)\n")
         }
         do {
             try await application.runService()

@@ -23,7 +23,7 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name the files to import") }
-        if global.db == nil { throw ValidationError("--db names the store to import into") }
+        if global.store == nil { throw ValidationError("--db (or ACTQ_DB) names the store to import into") }
         if let inputFormat, ActivityReader.Format(rawValue: inputFormat) == nil {
             throw ValidationError("--input-format is json, ndjson or xml")
         }
@@ -33,7 +33,8 @@ struct ImportCommand: ParsableCommand {
         for file in files where !FileManager.default.isReadableFile(atPath: file) {
             throw CommandFailure.usage("cannot read \(file)")
         }
-        let store = try LocalBackend.openStore(global.db!, readOnly: false)
+        let name = global.store!
+        let store = try LocalBackend.openStore(name, readOnly: false)
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
         let summary: Importer.Summary
         do {
@@ -49,7 +50,7 @@ struct ImportCommand: ParsableCommand {
         }
         progress.clear()
         let rate = summary.seconds > 0 ? Double(summary.activities) / summary.seconds : 0
-        Output.error("imported \(QueryRunner.grouped(summary.activities)) activities from \(summary.files) file\(summary.files == 1 ? "" : "s") into \(global.db!) in \(String(format: "%.2f", summary.seconds)) s (\(QueryRunner.grouped(Int(rate))) activities/s)\n")
+        Output.error("imported \(QueryRunner.grouped(summary.activities)) activities from \(summary.files) file\(summary.files == 1 ? "" : "s") into \(LocalBackend.displayName(name)) in \(String(format: "%.2f", summary.seconds)) s (\(QueryRunner.grouped(Int(rate))) activities/s)\n")
     }
 }
 
@@ -88,24 +89,27 @@ struct DemoCommand: ParsableCommand {
                 throw ValidationError("--until is from \(APIDate.format(DemoData.untilRange.lowerBound).prefix(10)) to 9999-12-31: the demo's two years of activities lie in the years 1 to 9999")
             }
         }
-        let path = global.db ?? Locations.demoStore.path
-        let url = URL(fileURLWithPath: path)
+        let path = global.store ?? Locations.demoStore.path
+        let isDatabase = PostgresLocation.isURL(path)
         // The demo store replaces an earlier actq store at the path, never another kind of file.
-        if FileManager.default.fileExists(atPath: path) {
+        if !isDatabase, FileManager.default.fileExists(atPath: path) {
             _ = try LocalBackend.openStore(path, readOnly: true)
         }
         let progress = ProgressLine(enabled: isatty(STDERR_FILENO) != 0)
         let started = Date()
+        let report = { (done: Int) in progress.update("generating: \(QueryRunner.grouped(done)) of \(QueryRunner.grouped(count))") }
         do {
-            try LocalBackend.writeDemoStore(at: url, count: count, seed: seed, until: end) { done in
-                progress.update("generating: \(QueryRunner.grouped(done)) of \(QueryRunner.grouped(count))")
+            if isDatabase {
+                try LocalBackend.writeDemoStore(at: path, count: count, seed: seed, until: end, progress: report)
+            } else {
+                try LocalBackend.writeDemoStore(at: URL(fileURLWithPath: path), count: count, seed: seed, until: end, progress: report)
             }
         } catch {
             progress.clear()
             throw error
         }
         progress.clear()
-        Output.error("wrote \(QueryRunner.grouped(count)) demo activities to \(path) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s\n")
+        Output.error("wrote \(QueryRunner.grouped(count)) demo activities to \(LocalBackend.displayName(path)) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s\n")
     }
 }
 

@@ -1,0 +1,168 @@
+import ActivityQuery
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One PostgreSQL connection used from ordinary (blocking) threads: each call waits for its
+/// answer. The store's callers are the CLI's main thread and the emulator's store threads, never
+/// Swift's cooperative pool; `async` callers use `connection` directly.
+public final class PostgresConnector: @unchecked Sendable {
+    public let location: PostgresLocation
+    public let logger = Logger(label: "actq.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    private let state = Locked<PostgresConnection?>(nil)
+
+    /// Connects now, so that a wrong host or password fails here.
+    public init(_ location: PostgresLocation) throws {
+        self.location = location
+        _ = try connection()
+    }
+
+    /// The open connection; a closed one (an interrupt, a server restart) is replaced.
+    public func connection() throws -> PostgresConnection {
+        if let open = state.withLock({ $0 }), !open.isClosed { return open }
+        let configuration = try location.configuration()
+        let fresh: PostgresConnection
+        do {
+            fresh = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                id: Int.random(in: 1...Int.max), logger: logger
+            ).wait()
+        } catch {
+            throw PostgresFailure(error, doing: "cannot connect to \(location)")
+        }
+        state.withLock { $0 = fresh }
+        return fresh
+    }
+
+    /// The open connection, for `async` callers (the emulator's sessions).
+    public func connect() async throws -> PostgresConnection {
+        if let open = state.withLock({ $0 }), !open.isClosed { return open }
+        let configuration = try location.configuration()
+        do {
+            let fresh = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                id: Int.random(in: 1...Int.max), logger: logger
+            ).get()
+            state.withLock { $0 = fresh }
+            return fresh
+        } catch {
+            throw PostgresFailure(error, doing: "cannot connect to \(location)")
+        }
+    }
+
+    /// Runs a statement, handing each row to `body` in order (on a NIO thread, while this
+    /// thread waits: `body` is never called concurrently and is done when this returns).
+    public func query(_ sql: String, _ arguments: [SQLValue] = [], _ body: (PostgresRow) throws -> Void = { _ in }) throws {
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(arguments))
+        try withoutActuallyEscaping(body) { body in
+            let handler = UncheckedBox(body)
+            do {
+                _ = try connection().query(query, logger: logger) { row in try handler.value(row) }.wait()
+            } catch let failure as PostgresFailure {
+                throw failure
+            } catch {
+                throw PostgresFailure(error, doing: "the store \(location) failed")
+            }
+        }
+    }
+
+    /// The first column of the first row, decoded.
+    public func scalar<T: PostgresDecodable>(_ sql: String, _ arguments: [SQLValue] = [], as type: T.Type) throws -> T? {
+        var value: T?
+        try query(sql, arguments) { row in
+            let cell = row.makeRandomAccess()[0]
+            if value == nil, cell.bytes != nil { value = try cell.decode(T.self) }
+        }
+        return value
+    }
+
+    /// Runs an `async` operation on the connection and waits for it here.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+        let connection = try connection()
+        let outcome = Locked<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do {
+                let value = try await body(connection)
+                outcome.withLock { $0 = .success(value) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return try outcome.withLock { $0! }.get()
+    }
+
+    /// Ends the connection (a running statement fails).
+    public func close() {
+        let open = state.withLock { connection -> PostgresConnection? in
+            defer { connection = nil }
+            return connection
+        }
+        _ = try? open?.close().wait()
+    }
+
+    deinit { close() }
+
+    static func bindings(_ arguments: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .integer(let number): bindings.append(number)
+            case .text(let text): bindings.append(text)
+            }
+        }
+        return bindings
+    }
+}
+
+/// A closure crossing to the thread that runs it while its owner waits (see `query`).
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A PostgreSQL failure as a user reads it: what was being done, and the server's message (or
+/// the network's reason). PostgresNIO hides both by default, to keep SQL out of logs; this shows
+/// the server's message and SQLSTATE, never the statement or its values.
+public struct PostgresFailure: Error, CustomStringConvertible {
+    public var description: String
+    /// The SQLSTATE, when the server answered with an error.
+    public var sqlState: String?
+
+    public init(_ error: any Error, doing: String) {
+        if let failure = error as? PostgresFailure {
+            self = failure
+            return
+        }
+        guard let psql = error as? PSQLError else {
+            description = "\(doing): \(error)"
+            return
+        }
+        if let info = psql.serverInfo, let message = info[.message] {
+            sqlState = info[.sqlState]
+            description = "\(doing): \(message)" + (info[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+            return
+        }
+        let reason: String
+        switch psql.code {
+        case .connectionError:
+            reason = psql.underlying.map { "\($0)" } ?? "no connection"
+        case .serverClosedConnection: reason = "the server closed the connection"
+        case .clientClosedConnection: reason = "the connection was closed (interrupted)"
+        case .sslUnsupported: reason = "the server does not support TLS (sslmode requires it)"
+        case .authMechanismRequiresPassword: reason = "the server asks for a password: set PGPASSWORD, use ~/.pgpass, or put it in the URL"
+        case .unsupportedAuthMechanism: reason = "the server asks for an authentication method actq does not support"
+        case .queryCancelled: reason = "the statement was cancelled"
+        default: reason = psql.underlying.map { "\($0)" } ?? "\(psql.code)"
+        }
+        description = "\(doing): \(reason)"
+    }
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

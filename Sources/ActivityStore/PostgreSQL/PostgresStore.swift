@@ -1,0 +1,271 @@
+import ActivityModel
+import ActivityQuery
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// The team store: activities in a PostgreSQL database, with the SQLite store's schema shape,
+/// its SQL (through the one compiler, in PostgreSQL's dialect) and so exactly its answers.
+///
+/// Readers never wait for writers (MVCC): an import is one transaction, seen whole or not at
+/// all. There is no cache of counts or pages — another instance or an importer may change the
+/// data at any moment; each search is one statement, so its count and its rows come from one
+/// snapshot.
+public final class PostgresStore: ActivityStoring, @unchecked Sendable {
+    public let location: PostgresLocation
+    let connector: PostgresConnector
+
+    /// Connects and brings the database to this actq's schema (creating it in an empty
+    /// database). With `readOnly`, a database without actq's tables is an error instead, and
+    /// the session refuses writes.
+    public init(_ location: PostgresLocation, readOnly: Bool = false) throws {
+        self.location = location
+        connector = try PostgresConnector(location)
+        try PostgresSchema.migrate(connector, creating: !readOnly)
+        if readOnly { try connector.query("SET default_transaction_read_only = on") }
+    }
+
+    /// Opens the store a `postgresql://` URL names.
+    public convenience init(url: String, readOnly: Bool = false) throws {
+        try self.init(PostgresLocation(url: url), readOnly: readOnly)
+    }
+
+    public func close() throws { connector.close() }
+
+    public func interrupt() { connector.close() }
+
+    public var summary: String {
+        "PostgreSQL store \(location) (\((try? count()) ?? 0) activities)"
+    }
+
+    public func count() throws -> Int {
+        Int(try connector.scalar("SELECT count(*) FROM activity", as: Int64.self) ?? 0)
+    }
+
+    // MARK: Searching
+
+    public func search(_ plan: QueryPlan, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
+        try run(plan, all: all) { id, bytes in
+            var json = String(buffer: bytes)
+            if let attributes = plan.attributes, case .named = attributes {
+                let resource = try JSONParser.parse(Array(json.utf8))
+                json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
+            }
+            try body(ResultRow(id: id, json: json))
+        }
+    }
+
+    public func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary {
+        if let attributes = plan.attributes, case .named = attributes {
+            return try search(plan, all: false) { row in try body(Data(row.json.utf8)) }
+        }
+        return try run(plan, all: false) { _, bytes in try body(Data(bytes.readableBytesView)) }
+    }
+
+    /// One statement: the count of all matches beside the window's rows, from one snapshot.
+    /// A window past the end gives one row with the count and no activity.
+    private func run(_ plan: QueryPlan, all: Bool, _ body: (Int64, ByteBuffer) throws -> Void) throws -> SearchSummary {
+        let sql = SQLQuery(plan, dialect: .postgresql)
+        let window = all ? nil : (plan.window ?? .page(number: 1, size: nil))
+        let (select, arguments) = sql.selectSQL(
+            "\(plan.attributes == nil ? "summary" : "resource"), row_number() OVER (ORDER BY \(sql.orderTerms))", window: window)
+        let text = """
+            SELECT page.id, page.json, total.n FROM (\(sql.countSQL)) AS total(n)
+            LEFT JOIN LATERAL (\(select)) AS page(id, json, position) ON true
+            ORDER BY page.position
+            """
+        var total = 0
+        var returned = 0
+        try connector.query(text, arguments) { row in
+            let cells = row.makeRandomAccess()
+            total = Int(try cells[2].decode(Int64.self))
+            guard let id = try cells[0].decode(Int64?.self), let bytes = cells[1].bytes else { return }
+            try body(id, bytes)
+            returned += 1
+        }
+        return SearchSummary(total: total, returned: returned, window: window)
+    }
+
+    public func groupCounts(_ plan: QueryPlan, by field: FixedFilter) throws -> [(value: String?, count: Int)]? {
+        let sql = SQLQuery(plan, dialect: .postgresql)
+        var groups: [(value: String?, count: Int)] = []
+        try connector.query(sql.groupSQL(by: field), sql.arguments) { row in
+            let cells = row.makeRandomAccess()
+            groups.append((try cells[0].decode(String?.self), Int(try cells[1].decode(Int64.self))))
+        }
+        return groups
+    }
+
+    public func distinctValues(of filter: Filter, limit: Int) throws -> [String] {
+        let sql: String
+        var arguments: [SQLValue] = []
+        if case .custom(let name) = filter {
+            sql = "SELECT value FROM custom_attribute WHERE name = $1 GROUP BY value ORDER BY count(*) DESC, value LIMIT $2"
+            arguments = [.text(name)]
+        } else {
+            guard let column = SQLQuery.column(for: filter), filter.valueKind != .date else { return [] }
+            sql = """
+                SELECT CAST(\(column) AS TEXT) FROM activity WHERE \(column) IS NOT NULL
+                GROUP BY \(column) ORDER BY count(*) DESC, \(column) LIMIT $1
+                """
+        }
+        return try strings(sql, arguments + [.integer(Int64(limit))])
+    }
+
+    public func customAttributeNames(limit: Int) throws -> [String] {
+        try strings("SELECT name FROM custom_attribute GROUP BY name ORDER BY count(*) DESC, name LIMIT $1", [.integer(Int64(limit))])
+    }
+
+    private func strings(_ sql: String, _ arguments: [SQLValue]) throws -> [String] {
+        var values: [String] = []
+        try connector.query(sql, arguments) { row in values.append(try row.makeRandomAccess()[0].decode(String.self)) }
+        return values
+    }
+
+    // MARK: Writing
+
+    public func write<T>(_ body: (any ActivityWriting) throws -> T) throws -> T {
+        try write(replacing: false, body)
+    }
+
+    /// `write`, and with `replacing` the store's activities are those `body` writes and no
+    /// others (`actq demo`). Readers see the old content until the transaction commits.
+    public func write<T>(replacing: Bool, _ body: (any ActivityWriting) throws -> T) throws -> T {
+        try connector.query("BEGIN")
+        do {
+            if replacing { try connector.query("DELETE FROM activity") }
+            let writer = try PostgresWriter(connector)
+            let result = try body(writer)
+            try writer.finish()
+            if writer.written >= 1000 { try connector.query("ANALYZE activity, custom_attribute") }
+            try connector.query("COMMIT")
+            return result
+        } catch {
+            try? connector.query("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// Writes activities with `COPY` into the transaction's staging tables, and merges them into
+/// the store at the end: a re-imported ID replaces the stored activity (the last one of the run
+/// wins), custom attributes with it. Rows are encoded straight into COPY's text format.
+final class PostgresWriter: ActivityWriting {
+    let connector: PostgresConnector
+    private(set) var written = 0
+    private var activities = ByteBuffer()
+    private var attributes = ByteBuffer()
+    /// Flush to the server every few MiB.
+    private static let batchBytes = 4 << 20
+    static let columns = ["seq", "id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+
+    init(_ connector: PostgresConnector) throws {
+        self.connector = connector
+        let filters = FixedFilter.allCases.map { "\($0.spec.column) \(SQLDialect.postgresql.columnType($0.spec.kind))" }
+        try connector.query("""
+            CREATE TEMP TABLE import_activity (seq BIGINT, id BIGINT, \(filters.joined(separator: ", ")), \
+            summary TEXT, resource TEXT) ON COMMIT DROP
+            """)
+        try connector.query("CREATE TEMP TABLE import_custom (seq BIGINT, activity_id BIGINT, name TEXT, value TEXT) ON COMMIT DROP")
+        activities.reserveCapacity(Self.batchBytes + (1 << 16))
+    }
+
+    func put(_ activity: Activity) throws {
+        written += 1
+        let (summary, resource) = ActivityStore.Writer.json(activity.resource)
+        let sequence = String(written)
+        activities.writeString(sequence)
+        activities.writeInteger(UInt8(ascii: "\t"))
+        activities.writeString(String(activity.id))
+        for (filter, field) in zip(FixedFilter.allCases, activity.fields) {
+            activities.writeInteger(UInt8(ascii: "\t"))
+            switch field {
+            case .integer(let value)?: activities.writeString(String(value))
+            case .text(let value)?: try Self.writeText(value, into: &activities, activity: activity.id, field: filter.rawValue)
+            case nil: activities.writeString("\\N")
+            }
+        }
+        activities.writeInteger(UInt8(ascii: "\t"))
+        try Self.writeText(summary, into: &activities, activity: activity.id, field: "summary")
+        activities.writeInteger(UInt8(ascii: "\t"))
+        try Self.writeText(resource, into: &activities, activity: activity.id, field: "resource")
+        activities.writeInteger(UInt8(ascii: "\n"))
+        for attribute in activity.customAttributes {
+            attributes.writeString(sequence)
+            attributes.writeInteger(UInt8(ascii: "\t"))
+            attributes.writeString(String(activity.id))
+            attributes.writeInteger(UInt8(ascii: "\t"))
+            try Self.writeText(attribute.name, into: &attributes, activity: activity.id, field: "custom attribute name")
+            attributes.writeInteger(UInt8(ascii: "\t"))
+            try Self.writeText(attribute.value, into: &attributes, activity: activity.id, field: "custom.\(attribute.name)")
+            attributes.writeInteger(UInt8(ascii: "\n"))
+        }
+        if activities.readableBytes + attributes.readableBytes >= Self.batchBytes { try flush() }
+    }
+
+    /// A value in COPY's text format: backslash, tab, newline and carriage return escaped.
+    /// PostgreSQL's text cannot hold U+0000, so an activity with one is refused by name.
+    static func writeText(_ text: String, into buffer: inout ByteBuffer, activity: Int64, field: String) throws {
+        var text = text
+        try text.withUTF8 { bytes in
+            var start = 0
+            for (index, byte) in bytes.enumerated() {
+                let escape: UInt8
+                switch byte {
+                case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escape = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escape = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
+                case 0: throw PostgresFailure("activity \(activity): its \(field) holds the character U+0000, which PostgreSQL text cannot store")
+                default: continue
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
+                buffer.writeInteger(UInt8(ascii: "\\"))
+                buffer.writeInteger(escape)
+                start = index + 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
+        }
+    }
+
+    /// Sends the buffered rows to the staging tables.
+    private func flush() throws {
+        try copy(&activities, into: "import_activity", columns: Self.columns)
+        try copy(&attributes, into: "import_custom", columns: ["seq", "activity_id", "name", "value"])
+    }
+
+    private func copy(_ buffer: inout ByteBuffer, into table: String, columns: [String]) throws {
+        guard buffer.readableBytes > 0 else { return }
+        let data = buffer
+        buffer.clear()
+        let logger = connector.logger
+        do {
+            try connector.blocking { connection in
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    try await writer.write(data)
+                }
+            }
+        } catch {
+            throw PostgresFailure(error, doing: "the import into \(connector.location) failed")
+        }
+    }
+
+    /// Merges the staged activities into the store (inside the caller's transaction).
+    func finish() throws {
+        try flush()
+        guard written > 0 else { return }
+        let columns = ["id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+        let list = columns.joined(separator: ", ")
+        try connector.query("CREATE TEMP TABLE import_last ON COMMIT DROP AS SELECT DISTINCT ON (id) * FROM import_activity ORDER BY id, seq DESC")
+        try connector.query("DELETE FROM custom_attribute WHERE activity_id IN (SELECT id FROM import_last)")
+        try connector.query("""
+            INSERT INTO activity (\(list)) SELECT \(list) FROM import_last
+            ON CONFLICT (id) DO UPDATE SET \(columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+            """)
+        try connector.query("""
+            INSERT INTO custom_attribute (activity_id, name, value)
+            SELECT c.activity_id, c.name, c.value FROM import_custom c JOIN import_last l ON l.id = c.activity_id AND l.seq = c.seq
+            ORDER BY c.seq
+            """)
+    }
+}
