@@ -21,11 +21,15 @@ endif
 ifeq ($(shell command -v sqlite3 2>/dev/null),)
 APT_PACKAGES_NEEDED += sqlite3
 endif
+# The PostgreSQL store's tests start a throwaway cluster of the machine's own server.
+ifeq ($(wildcard /usr/lib/postgresql/*/bin/initdb),)
+APT_PACKAGES_NEEDED += postgresql
+endif
 # A real LSP client for the language server's end-to-end test.
 PYTHON_LSP_CLIENT := $(shell python3 -c 'import pytest_lsp' 2>/dev/null && echo present)
 PYTHON_MCP_CLIENT := $(shell python3 -c 'import mcp.client.stdio' 2>/dev/null && echo present)
 
-.PHONY: all deps build release run test bench bless fuzz sanitize mutants install uninstall dist clean
+.PHONY: all deps build release run run-postgres stop-test-postgres test bench bless fuzz sanitize mutants install uninstall dist clean
 
 all: build
 
@@ -48,6 +52,23 @@ release: deps
 run: build
 	$(SWIFT) run $(BUILD_FLAGS) actq
 
+# Opens actq on demo data in a PostgreSQL store: a local cluster in .build/postgres (made and
+# started on first use, on port $(PG_PORT), socket in that directory), database actq.
+PG_PORT ?= 54329
+PG_DIR := $(CURDIR)/.build/postgres
+PG_BIN = $(lastword $(sort $(wildcard /usr/lib/postgresql/*/bin)))
+PG_AS = $$( [ "$$(id -u)" = 0 ] && echo "runuser -u postgres --" )
+run-postgres: build
+	@mkdir -p $(PG_DIR) && if [ "$$(id -u)" = 0 ]; then chown postgres $(PG_DIR); fi
+	@[ -f $(PG_DIR)/data/PG_VERSION ] || $(PG_AS) $(PG_BIN)/initdb -D $(PG_DIR)/data -U postgres -A trust -E UTF8 >/dev/null
+	@$(PG_BIN)/pg_isready -q -h $(PG_DIR) -p $(PG_PORT) || $(PG_AS) $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -l $(PG_DIR)/server.log -w \
+	  -o "-p $(PG_PORT) -k $(PG_DIR) -c listen_addresses=127.0.0.1" start >/dev/null
+	@$(PG_BIN)/psql -X -q -h $(PG_DIR) -p $(PG_PORT) -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'actq'" | grep -q 1 || \
+	  ( $(PG_BIN)/createdb -h $(PG_DIR) -p $(PG_PORT) -U postgres actq && \
+	    $(SWIFT) run $(BUILD_FLAGS) actq demo --db "postgresql://postgres@127.0.0.1:$(PG_PORT)/actq?sslmode=disable" )
+	@echo "PostgreSQL store: postgresql://postgres@127.0.0.1:$(PG_PORT)/actq (stop it with: $(PG_BIN)/pg_ctl -D $(PG_DIR)/data stop)"
+	$(SWIFT) run $(BUILD_FLAGS) actq --db "postgresql://postgres@127.0.0.1:$(PG_PORT)/actq?sslmode=disable"
+
 # A TMPDIR of its own for each test run, checked for leftovers afterwards.
 TEST_TMP := $(CURDIR)/.build/test-tmp
 
@@ -63,11 +84,21 @@ endif
 	cd Tests/serve-hostile && python3 -m pytest -q -p no:cacheprovider
 	cd Tests/mcp-e2e && python3 -m pytest -q -p no:cacheprovider
 	@rm -rf $(TEST_TMP) && mkdir -p $(TEST_TMP)
-	TMPDIR=$(TEST_TMP) $(SWIFT) test --skip-build $(BUILD_FLAGS)
+	TMPDIR=$(TEST_TMP) $(SWIFT) test --skip-build $(BUILD_FLAGS) || { $(MAKE) -s stop-test-postgres; exit 1; }
+	@$(MAKE) -s stop-test-postgres
 	@# Tests clean up after themselves: anything of theirs left in TMPDIR fails the run
 	@# (SwiftPM's own lock files and directories aside).
 	@left=$$(ls -A $(TEST_TMP) | grep -v -e '\.lock$$' -e '^TemporaryDirectory\.'); rm -rf $(TEST_TMP); \
 	if [ -n "$$left" ]; then echo "the tests left files behind:"; echo "$$left"; exit 1; fi
+
+# The tests stop their PostgreSQL cluster when they exit; this stops one that a crashed test
+# process left (its directory, /tmp/actq-pg-PID-…, names the test process, which is gone).
+stop-test-postgres:
+	@for dir in /tmp/actq-pg-*; do \
+	  [ -d "$$dir" ] || continue; owner=$$(basename "$$dir" | cut -d- -f3); \
+	  kill -0 "$$owner" 2>/dev/null && continue; \
+	  pkill -INT -f "postgres -D $$dir/data" 2>/dev/null; sleep 0.5; rm -rf "$$dir"; \
+	done
 
 # Benchmarks: release build, side by side with the peers named in the issues.
 bench: release

@@ -153,7 +153,8 @@ import Testing
         defer { removeStore(path) }
         try DemoData(seed: 7, until: 1_718_452_800_000).populate(try ActivityStore(path: path), count: 400)
         let local = try ActivityStore(path: path, readOnly: true).ids(query("lastModifiedDate >= 2000-01-01"), all: true)
-        let emulator = try makeEmulator(storePath: path)
+        let sessions = SessionTable()
+        let emulator = try makeEmulator(storePath: path, sessions: sessions)
         let app = emulator.application(port: 0, logger: quietLogger)
         let (ids, count, pages) = try await app.test(.live) { client in
             let port = client.port!
@@ -162,7 +163,7 @@ import Testing
                 var pages = 0
                 backend.progress = { _, _ in
                     pages += 1
-                    if pages == 2 { emulator.sessions.endAll() }
+                    if pages == 2 { sessions.endAll() }
                 }
                 var ids: [Int64] = []
                 let summary = try backend.search(query("lastModifiedDate >= 2000-01-01"), all: true) { ids.append($0.id) }
@@ -180,7 +181,8 @@ import Testing
         let path = temporaryStorePath()
         defer { removeStore(path) }
         try DemoData(seed: 7, until: 1_718_452_800_000).populate(try ActivityStore(path: path), count: 400)
-        let emulator = try makeEmulator(storePath: path)
+        let sessions = SessionTable()
+        let emulator = try makeEmulator(storePath: path, sessions: sessions)
         let app = emulator.application(port: 0, logger: quietLogger)
         let (error, rows) = try await app.test(.live) { client in
             let port = client.port!
@@ -193,7 +195,7 @@ import Testing
                     logins.count += 1
                     return logins.count == 1 ? testPassword : "changed meanwhile"
                 })
-                backend.progress = { _, _ in emulator.sessions.endAll() }
+                backend.progress = { _, _ in sessions.endAll() }
                 return Self.blockingFailure(backend, "lastModifiedDate >= 2000-01-01", all: true)
             }
         }

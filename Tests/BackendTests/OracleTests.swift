@@ -45,7 +45,7 @@ import Testing
         return (path, cases, rejected)
     }
 
-    @Test(arguments: [BackendKind.local, .emulator])
+    @Test(arguments: BackendKind.allCases)
     func agreesWithTheOracle(_ kind: BackendKind) async throws {
         let (path, cases, rejected) = try Self.cases()
         defer { removeStore(path) }

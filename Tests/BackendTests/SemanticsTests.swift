@@ -77,7 +77,8 @@ import Testing
     }
 
     /// The wire format is the remote backend's: the local store runs once, the emulator in both.
-    @Test(arguments: [(BackendKind.local, RemoteConfiguration.Wire.json), (.emulator, .json), (.emulator, .xml)])
+    @Test(arguments: [(BackendKind.local, RemoteConfiguration.Wire.json), (.emulator, .json), (.emulator, .xml),
+                      (.postgres, .json), (.emulatorOnPostgres, .json), (.emulatorOnPostgres, .xml)])
     func summaryAttributesUnlessShowAsksForMore(_ kind: BackendKind, _ wire: RemoteConfiguration.Wire) async throws {
         let results = try await withBackend(kind, storePath: try Self.storePath.get(), wire: wire) { backend in
             try ["customer = 1002", "customer = 1002 show all", "customer = 1002 show payload"].map { text in

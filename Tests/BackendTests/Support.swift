@@ -9,11 +9,36 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 
-/// The backends every semantics test runs on: the store directly, and the store behind the
+/// The backends every semantics test runs on: the SQLite store directly, the same activities in
+/// a PostgreSQL store (a real server, see `PostgresServer`), and each of them behind the
 /// emulator, reached over real HTTP on 127.0.0.1 through the remote backend.
 enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
-    case local, emulator
+    case local, emulator, postgres, emulatorOnPostgres
     var description: String { rawValue }
+}
+
+/// PostgreSQL copies of the tests' SQLite stores, made once per store (by its path).
+private let postgresCopies = Locked<[String: String]>([:])
+
+/// The URL of a PostgreSQL store holding exactly the activities of the SQLite store at `path`.
+func postgresCopy(of path: String) throws -> String {
+    try postgresCopies.withLock { copies in
+        if let url = copies[path] { return url }
+        let url = try PostgresServer.shared.get().makeDatabase().url
+        let source = try ActivityStore(path: path, readOnly: true)
+        var everything = ActivityQuery()
+        everything.attributes = .all
+        var resources: [Activity] = []
+        _ = try source.search(QueryPlan(everything), all: true) { row in
+            let value = try JSONParser.parse(Array(row.json.utf8))
+            resources.append(try Activity(resource: value.objectValue ?? JSONObject()))
+        }
+        let copy = try PostgresStore(url: url)
+        try copy.write { writer in for activity in resources { try writer.put(activity) } }
+        try copy.close()
+        copies[path] = url
+        return url
+    }
 }
 
 let fixtureJSON = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -46,6 +71,15 @@ func makeEmulator(storePath: String, sessions: SessionTable = SessionTable()) th
     ]), sessions: sessions)
 }
 
+/// The emulator over a PostgreSQL store, its sessions in that database.
+func makeEmulator(postgres url: String, idleTimeout: Duration = .seconds(30 * 60)) throws -> Emulator {
+    let location = try PostgresLocation(url: url)
+    return try Emulator(openStore: { try PostgresStore(location, readOnly: true) }, users: UserDirectory([
+        UserDirectory.user(testUser, password: testPassword),
+        UserDirectory.user("viewer-without-rights", password: "pw", canViewActivities: false),
+    ]), sessions: PostgresSessionTable(location, idleTimeout: idleTimeout))
+}
+
 var quietLogger: Logger {
     var logger = Logger(label: "actq.test")
     // Hummingbird logs the cancellation of a test server's connections as errors.
@@ -71,8 +105,12 @@ func withBackend<T: Sendable>(
     switch kind {
     case .local:
         return try body(try ActivityStore(path: storePath, readOnly: true))
-    case .emulator:
-        let app = try makeEmulator(storePath: storePath).application(port: 0, logger: quietLogger)
+    case .postgres:
+        let url = try postgresCopy(of: storePath)
+        return try await offThePool { try body(try PostgresStore(url: url, readOnly: true)) }
+    case .emulator, .emulatorOnPostgres:
+        let emulator = kind == .emulator ? try makeEmulator(storePath: storePath) : try makeEmulator(postgres: try postgresCopy(of: storePath))
+        let app = emulator.application(port: 0, logger: quietLogger)
         return try await app.test(.live) { client in
             let port = client.port!
             return try await offThePool { try body(try remoteBackend(port: port, wire: wire)) }

@@ -56,14 +56,25 @@ public final class PostgresConnector: @unchecked Sendable {
     /// thread waits: `body` is never called concurrently and is done when this returns).
     public func query(_ sql: String, _ arguments: [SQLValue] = [], _ body: (PostgresRow) throws -> Void = { _ in }) throws {
         let query = PostgresQuery(unsafeSQL: sql, binds: Self.bindings(arguments))
+        let connection = try connection()
+        let failure = Locked<(any Error)?>(nil)
         try withoutActuallyEscaping(body) { body in
-            let handler = UncheckedBox(body)
-            do {
-                _ = try connection().query(query, logger: logger) { row in try handler.value(row) }.wait()
-            } catch let failure as PostgresFailure {
-                throw failure
-            } catch {
-                throw PostgresFailure(error, doing: "the store \(location) failed")
+            try withUnsafePointer(to: body) { pointer in
+                // The row handler holds a pointer to `body`, not `body`: PostgresNIO may release
+                // its handler after the answer is complete, and `body` must not outlive this call.
+                let handler = UncheckedBox(pointer)
+                do {
+                    _ = try connection.query(query, logger: logger) { row in
+                        do { try handler.value.pointee(row) } catch {
+                            failure.withLock { $0 = error }
+                            throw error
+                        }
+                    }.wait()
+                } catch {
+                    // The row handler's own error (an interrupted output, say) as it was thrown.
+                    if let thrown = failure.withLock({ $0 }) { throw thrown }
+                    throw PostgresFailure(error, doing: "the store \(location) failed")
+                }
             }
         }
     }
@@ -83,7 +94,9 @@ public final class PostgresConnector: @unchecked Sendable {
         let connection = try connection()
         let outcome = Locked<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        // Not on the cooperative pool: the waiting thread may be one of its threads, and with
+        // every one of them waiting so, the task would never run.
+        Task(executorPreference: ThreadTaskExecutor.shared) {
             do {
                 let value = try await body(connection)
                 outcome.withLock { $0 = .success(value) }
@@ -116,6 +129,25 @@ public final class PostgresConnector: @unchecked Sendable {
             }
         }
         return bindings
+    }
+}
+
+/// A task executor of one thread of its own, for the async work a blocked thread waits for.
+final class ThreadTaskExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = ThreadTaskExecutor()
+    private let jobs = BlockingQueue<UnownedJob>()
+
+    private init() {
+        let jobs = jobs
+        let thread = Thread { [unowned self] in
+            while let job = jobs.take() { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        }
+        thread.name = "actq-postgres"
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        jobs.put(UnownedJob(job))
     }
 }
 

@@ -44,10 +44,10 @@ public enum PostgresSchema {
         $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$
         """,
         """
-        CREATE FUNCTION actq_login(p_user TEXT, p_force BOOLEAN, p_limit INTEGER, p_idle BIGINT, p_id TEXT)
+        CREATE FUNCTION actq_login(p_user TEXT, p_force BOOLEAN, p_limit BIGINT, p_idle BIGINT, p_id TEXT)
         RETURNS BOOLEAN LANGUAGE plpgsql VOLATILE AS $$
         DECLARE
-            own INTEGER;
+            own BIGINT;
             now_ms BIGINT;
         BEGIN
             PERFORM pg_advisory_xact_lock(hashtext('actq_session:' || p_user));

@@ -13,7 +13,8 @@ import PostgresNIO
 /// snapshot.
 public final class PostgresStore: ActivityStoring, @unchecked Sendable {
     public let location: PostgresLocation
-    let connector: PostgresConnector
+    /// The store's connection (tests set session parameters on it).
+    public let connector: PostgresConnector
 
     /// Connects and brings the database to this actq's schema (creating it in an empty
     /// database). With `readOnly`, a database without actq's tables is an error instead, and
@@ -130,7 +131,8 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
 
     /// `write`, and with `replacing` the store's activities are those `body` writes and no
     /// others (`actq demo`). Readers see the old content until the transaction commits.
-    public func write<T>(replacing: Bool, _ body: (any ActivityWriting) throws -> T) throws -> T {
+    /// `beforeCommit` runs when everything is written, just before the commit.
+    public func write<T>(replacing: Bool, beforeCommit: () throws -> Void = {}, _ body: (any ActivityWriting) throws -> T) throws -> T {
         try connector.query("BEGIN")
         do {
             if replacing { try connector.query("DELETE FROM activity") }
@@ -138,6 +140,7 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
             let result = try body(writer)
             try writer.finish()
             if writer.written >= 1000 { try connector.query("ANALYZE activity, custom_attribute") }
+            try beforeCommit()
             try connector.query("COMMIT")
             return result
         } catch {
