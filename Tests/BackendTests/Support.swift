@@ -72,12 +72,12 @@ func makeEmulator(storePath: String, sessions: SessionTable = SessionTable()) th
 }
 
 /// The emulator over a PostgreSQL store, its sessions in that database.
-func makeEmulator(postgres url: String, idleTimeout: Duration = .seconds(30 * 60)) throws -> Emulator {
+func makeEmulator(postgres url: String, idleTimeout: Duration = .seconds(30 * 60), extraUser: String? = nil) throws -> Emulator {
     let location = try PostgresLocation(url: url)
     return try Emulator(openStore: { try PostgresStore(location, readOnly: true) }, users: UserDirectory([
         UserDirectory.user(testUser, password: testPassword),
         UserDirectory.user("viewer-without-rights", password: "pw", canViewActivities: false),
-    ]), sessions: PostgresSessionTable(location, idleTimeout: idleTimeout))
+    ] + (extraUser.map { [UserDirectory.user($0, password: testPassword)] } ?? [])), sessions: PostgresSessionTable(location, idleTimeout: idleTimeout))
 }
 
 var quietLogger: Logger {
@@ -87,9 +87,9 @@ var quietLogger: Logger {
     return logger
 }
 
-func remoteBackend(port: Int, wire: RemoteConfiguration.Wire = .json, password: String = testPassword,
+func remoteBackend(port: Int, wire: RemoteConfiguration.Wire = .json, user: String = testUser, password: String = testPassword,
                    configure: (inout RemoteConfiguration) -> Void = { _ in }) throws -> RemoteBackend {
-    var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: testUser)
+    var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: user)
     configuration.wire = wire
     configuration.retryDelay = 0.01
     configuration.readTimeout = TestTime.seconds(configuration.readTimeout)
@@ -106,14 +106,19 @@ func withBackend<T: Sendable>(
     case .local:
         return try body(try ActivityStore(path: storePath, readOnly: true))
     case .postgres:
-        let url = try postgresCopy(of: storePath)
+        let url = try await offThePool { try postgresCopy(of: storePath) }
         return try await offThePool { try body(try PostgresStore(url: url, readOnly: true)) }
     case .emulator, .emulatorOnPostgres:
-        let emulator = kind == .emulator ? try makeEmulator(storePath: storePath) : try makeEmulator(postgres: try postgresCopy(of: storePath))
+        // Sessions over PostgreSQL outlive the emulator and count against the user's five:
+        // each run logs in as a user of its own.
+        let user = kind == .emulator ? testUser : "tester-\(UUID().uuidString.prefix(12))"
+        let emulator = kind == .emulator
+            ? try makeEmulator(storePath: storePath)
+            : try makeEmulator(postgres: try await offThePool { try postgresCopy(of: storePath) }, extraUser: user)
         let app = emulator.application(port: 0, logger: quietLogger)
         return try await app.test(.live) { client in
             let port = client.port!
-            return try await offThePool { try body(try remoteBackend(port: port, wire: wire)) }
+            return try await offThePool { try body(try remoteBackend(port: port, wire: wire, user: user)) }
         }
     }
 }
