@@ -182,7 +182,7 @@ public struct PostgresFailure: Error, CustomStringConvertible {
         let reason: String
         switch psql.code {
         case .connectionError:
-            reason = psql.underlying.map { "\($0)" } ?? "no connection"
+            reason = psql.underlying.map(Self.networkReason) ?? "no connection"
         case .serverClosedConnection: reason = "the server closed the connection"
         case .clientClosedConnection: reason = "the connection was closed (interrupted)"
         case .sslUnsupported: reason = "the server does not support TLS (sslmode requires it)"
@@ -196,5 +196,17 @@ public struct PostgresFailure: Error, CustomStringConvertible {
 
     public init(_ description: String) {
         self.description = description
+    }
+
+    /// Why a connection failed, in the system's words ("Connection refused").
+    static func networkReason(_ error: any Error) -> String {
+        if let failure = error as? NIOConnectionError {
+            if failure.dnsAError != nil || failure.dnsAAAAError != nil, failure.connectionErrors.isEmpty {
+                return "cannot resolve the host name \(failure.host)"
+            }
+            if let first = failure.connectionErrors.first { return networkReason(first.error) }
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
     }
 }
