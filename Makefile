@@ -105,6 +105,7 @@ bench: release
 	@for tool in sqlite3 jq wrk curl; do command -v $$tool >/dev/null || apt-get install -y -qq $$tool >/dev/null; done
 	python3 Benchmarks/check_throughput.py
 	python3 Benchmarks/store_bench.py
+	python3 Benchmarks/postgres_bench.py
 	python3 Benchmarks/repl_bench.py
 	python3 Benchmarks/lsp_bench.py
 	python3 Benchmarks/remote_bench.py
