@@ -29,21 +29,10 @@ public final class PostgresSessionTable: SessionRegistry {
     private func run(_ sql: String, _ arguments: [SQLValue]) async throws -> [PostgresRow] {
         let connection = try await connector.connect()
         do {
-            return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings(arguments)), logger: connector.logger).get().rows
+            return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: PostgresConnector.bindings(arguments)), logger: connector.logger).get().rows
         } catch {
             throw PostgresFailure(error, doing: "the session table failed")
         }
-    }
-
-    private func bindings(_ arguments: [SQLValue]) -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: arguments.count)
-        for argument in arguments {
-            switch argument {
-            case .integer(let number): bindings.append(number)
-            case .text(let text): bindings.append(text)
-            }
-        }
-        return bindings
     }
 
     public func login(user: String, force: Bool) async throws -> SessionTable.LoginResult {

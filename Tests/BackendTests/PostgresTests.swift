@@ -129,7 +129,7 @@ import Testing
         let reader = try PostgresStore(url: url, readOnly: true)
         // The import's rows are in the table, not yet committed, while the reader reads (with a
         // statement timeout, so that a wait would fail rather than hang).
-        try reader.connector.query("SET statement_timeout = 2000")
+        try reader.connector.setting("SET statement_timeout = 2000")
         var during: [Int] = []
         try store.write(replacing: false, beforeCommit: {
             during.append(try reader.count())
@@ -139,6 +139,32 @@ import Testing
         }
         #expect(during == [40, 7])
         #expect(try reader.count() == 540)
+    }
+
+    @Test func concurrentImportersOfOverlappingActivitiesBothLand() async throws {
+        let (url, _) = try Self.server().makeDatabase()
+        _ = try PostgresStore(url: url)
+        // The same 2,000 IDs, in the same order and reversed, from two importers at once.
+        let demo = DemoData(seed: 5, until: 1_718_452_800_000)
+        let activities = (0..<2_000).map(demo.activity)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for order in [activities, activities.reversed()] {
+                group.addTask {
+                    try await offThePool {
+                        let store = try PostgresStore(url: url)
+                        try store.write { writer in for activity in order { try writer.put(activity) } }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let store = try PostgresStore(url: url, readOnly: true)
+        #expect(try store.count() == 2_000)
+        let sqlite = temporaryStorePath()
+        defer { removeStore(sqlite) }
+        try ActivityStore(path: sqlite).write { writer in for activity in activities { try writer.put(activity) } }
+        let expected = try ActivityStore(path: sqlite, readOnly: true).ids(query("status = open"), all: true)
+        #expect(try store.ids(query("status = open"), all: true) == expected)
     }
 
     // MARK: Schema

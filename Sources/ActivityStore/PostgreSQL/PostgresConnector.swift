@@ -12,11 +12,19 @@ public final class PostgresConnector: @unchecked Sendable {
     public let location: PostgresLocation
     public let logger = Logger(label: "actq.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     private let state = Locked<PostgresConnection?>(nil)
+    /// Statements every new connection runs first (session settings), reconnections included.
+    private let settings = Locked<[String]>([])
 
     /// Connects now, so that a wrong host or password fails here.
     public init(_ location: PostgresLocation) throws {
         self.location = location
         _ = try connection()
+    }
+
+    /// Runs a session setting now, and again on every reconnection.
+    public func setting(_ statement: String) throws {
+        settings.withLock { $0.append(statement) }
+        try query(statement)
     }
 
     /// The open connection; a closed one (an interrupt, a server restart) is replaced.
@@ -31,6 +39,11 @@ public final class PostgresConnector: @unchecked Sendable {
             ).wait()
         } catch {
             throw PostgresFailure(error, doing: "cannot connect to \(location)")
+        }
+        for setting in settings.withLock({ $0 }) {
+            do { _ = try fresh.query(PostgresQuery(unsafeSQL: setting), logger: logger).wait() } catch {
+                throw PostgresFailure(error, doing: "cannot set up the connection to \(location)")
+            }
         }
         state.withLock { $0 = fresh }
         return fresh
@@ -120,7 +133,8 @@ public final class PostgresConnector: @unchecked Sendable {
 
     deinit { close() }
 
-    static func bindings(_ arguments: [SQLValue]) -> PostgresBindings {
+    /// The compiler's bound values, for PostgresNIO.
+    public static func bindings(_ arguments: [SQLValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {

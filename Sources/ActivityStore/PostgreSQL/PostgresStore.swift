@@ -21,9 +21,11 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
     /// the session refuses writes.
     public init(_ location: PostgresLocation, readOnly: Bool = false) throws {
         self.location = location
+        // Migrations first (a reader may bring an older store up to date), then a reader's
+        // connection refuses writes, on every reconnection too.
         connector = try PostgresConnector(location)
         try PostgresSchema.migrate(connector, creating: !readOnly)
-        if readOnly { try connector.query("SET default_transaction_read_only = on") }
+        if readOnly { try connector.setting("SET default_transaction_read_only = on") }
     }
 
     /// Opens the store a `postgresql://` URL names.
@@ -253,10 +255,16 @@ final class PostgresWriter: ActivityWriting {
         }
     }
 
+    /// An arbitrary constant: the advisory lock importers merge under.
+    static let mergeLock: Int64 = 0x6163_7471_696d_7074
+
     /// Merges the staged activities into the store (inside the caller's transaction).
+    /// Importers stage side by side and merge one at a time (a transaction lock until their
+    /// commit): two merges of overlapping IDs in different orders would otherwise deadlock.
     func finish() throws {
         try flush()
         guard written > 0 else { return }
+        try connector.query("SELECT pg_advisory_xact_lock($1)", [.integer(Self.mergeLock)])
         let columns = ["id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
         let list = columns.joined(separator: ", ")
         try connector.query("CREATE TEMP TABLE import_last ON COMMIT DROP AS SELECT DISTINCT ON (id) * FROM import_activity ORDER BY id, seq DESC")
