@@ -64,7 +64,7 @@ public final class PostgresServer: @unchecked Sendable {
         self.port = port
         pid = try run("postgres", [
             "-D", "\(base)/data", "-p", String(port), "-k", base, "-c", "listen_addresses=127.0.0.1",
-            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200",
+            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=1000",
         ], log: "\(base)/server.log")
         Self.started = (pid, base)
         atexit {

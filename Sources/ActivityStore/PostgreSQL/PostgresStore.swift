@@ -25,6 +25,10 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
         // connection refuses writes, on every reconnection too.
         connector = try PostgresConnector(location)
         try PostgresSchema.migrate(connector, creating: !readOnly)
+        // The store is read through its indexes, mostly from cache: unless the server's
+        // administrator tuned it, cost random reads as on SSDs (PostgreSQL's default assumes
+        // spinning disks, and would bitmap-scan a two-valued column's index over a selective one).
+        try connector.setting("SELECT set_config('random_page_cost', '1.1', false) WHERE current_setting('random_page_cost') = '4'")
         if readOnly { try connector.setting("SET default_transaction_read_only = on") }
     }
 
@@ -154,15 +158,21 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
 
 /// Writes activities with `COPY` into the transaction's staging tables, and merges them into
 /// the store at the end: a re-imported ID replaces the stored activity (the last one of the run
-/// wins), custom attributes with it. Rows are encoded straight into COPY's text format.
+/// wins), custom attributes with it. Into an empty store, each ID's first row is copied straight
+/// into the store's tables and only repeats are staged. Rows are encoded straight into COPY's
+/// text format.
 final class PostgresWriter: ActivityWriting {
     let connector: PostgresConnector
     private(set) var written = 0
-    private var activities = ByteBuffer()
-    private var attributes = ByteBuffer()
+    /// Rows for the store's own tables (an empty store's first load) and for the staging tables.
+    private var directActivities = ByteBuffer(), directAttributes = ByteBuffer()
+    private var stagedActivities = ByteBuffer(), stagedAttributes = ByteBuffer()
+    private var stagedCount = 0
+    /// The IDs copied straight in, when the store was empty at the start; nil otherwise.
+    private var copiedIDs: Set<Int64>?
     /// Flush to the server every few MiB.
     private static let batchBytes = 4 << 20
-    static let columns = ["seq", "id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+    static let columns = ["id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
 
     init(_ connector: PostgresConnector) throws {
         self.connector = connector
@@ -172,40 +182,63 @@ final class PostgresWriter: ActivityWriting {
             summary TEXT, resource TEXT) ON COMMIT DROP
             """)
         try connector.query("CREATE TEMP TABLE import_custom (seq BIGINT, activity_id BIGINT, name TEXT, value TEXT) ON COMMIT DROP")
-        activities.reserveCapacity(Self.batchBytes + (1 << 16))
+        // An empty store (checked again under the merge lock, which this import then holds)
+        // takes the rows directly.
+        if try connector.scalar("SELECT NOT EXISTS (SELECT 1 FROM activity)", as: Bool.self) == true {
+            try connector.query("SELECT pg_advisory_xact_lock($1)", [.integer(Self.mergeLock)])
+            if try connector.scalar("SELECT NOT EXISTS (SELECT 1 FROM activity)", as: Bool.self) == true { copiedIDs = [] }
+        }
+        directActivities.reserveCapacity(Self.batchBytes + (1 << 16))
     }
 
     func put(_ activity: Activity) throws {
         written += 1
+        if copiedIDs?.insert(activity.id).inserted == true {
+            try Self.encode(activity, sequence: nil, into: &directActivities, attributes: &directAttributes)
+        } else {
+            stagedCount += 1
+            try Self.encode(activity, sequence: String(written), into: &stagedActivities, attributes: &stagedAttributes)
+        }
+        let buffered = directActivities.readableBytes + directAttributes.readableBytes
+            + stagedActivities.readableBytes + stagedAttributes.readableBytes
+        if buffered >= Self.batchBytes { try flush() }
+    }
+
+    /// An activity's row (with the staging tables' `seq` first, when given) and its custom
+    /// attributes' rows.
+    static func encode(_ activity: Activity, sequence: String?, into activities: inout ByteBuffer, attributes: inout ByteBuffer) throws {
         let (summary, resource) = ActivityStore.Writer.json(activity.resource)
-        let sequence = String(written)
-        activities.writeString(sequence)
-        activities.writeInteger(UInt8(ascii: "\t"))
-        activities.writeString(String(activity.id))
+        let id = String(activity.id)
+        if let sequence {
+            activities.writeString(sequence)
+            activities.writeInteger(UInt8(ascii: "\t"))
+        }
+        activities.writeString(id)
         for (filter, field) in zip(FixedFilter.allCases, activity.fields) {
             activities.writeInteger(UInt8(ascii: "\t"))
             switch field {
             case .integer(let value)?: activities.writeString(String(value))
-            case .text(let value)?: try Self.writeText(value, into: &activities, activity: activity.id, field: filter.rawValue)
+            case .text(let value)?: try writeText(value, into: &activities, activity: activity.id, field: filter.rawValue)
             case nil: activities.writeString("\\N")
             }
         }
         activities.writeInteger(UInt8(ascii: "\t"))
-        try Self.writeText(summary, into: &activities, activity: activity.id, field: "summary")
+        try writeText(summary, into: &activities, activity: activity.id, field: "summary")
         activities.writeInteger(UInt8(ascii: "\t"))
-        try Self.writeText(resource, into: &activities, activity: activity.id, field: "resource")
+        try writeText(resource, into: &activities, activity: activity.id, field: "resource")
         activities.writeInteger(UInt8(ascii: "\n"))
         for attribute in activity.customAttributes {
-            attributes.writeString(sequence)
+            if let sequence {
+                attributes.writeString(sequence)
+                attributes.writeInteger(UInt8(ascii: "\t"))
+            }
+            attributes.writeString(id)
             attributes.writeInteger(UInt8(ascii: "\t"))
-            attributes.writeString(String(activity.id))
+            try writeText(attribute.name, into: &attributes, activity: activity.id, field: "custom attribute name")
             attributes.writeInteger(UInt8(ascii: "\t"))
-            try Self.writeText(attribute.name, into: &attributes, activity: activity.id, field: "custom attribute name")
-            attributes.writeInteger(UInt8(ascii: "\t"))
-            try Self.writeText(attribute.value, into: &attributes, activity: activity.id, field: "custom.\(attribute.name)")
+            try writeText(attribute.value, into: &attributes, activity: activity.id, field: "custom.\(attribute.name)")
             attributes.writeInteger(UInt8(ascii: "\n"))
         }
-        if activities.readableBytes + attributes.readableBytes >= Self.batchBytes { try flush() }
     }
 
     /// A value in COPY's text format: backslash, tab, newline and carriage return escaped.
@@ -233,10 +266,12 @@ final class PostgresWriter: ActivityWriting {
         }
     }
 
-    /// Sends the buffered rows to the staging tables.
+    /// Sends the buffered rows to the store's tables and the staging tables.
     private func flush() throws {
-        try copy(&activities, into: "import_activity", columns: Self.columns)
-        try copy(&attributes, into: "import_custom", columns: ["seq", "activity_id", "name", "value"])
+        try copy(&directActivities, into: "activity", columns: Self.columns)
+        try copy(&directAttributes, into: "custom_attribute", columns: ["activity_id", "name", "value"])
+        try copy(&stagedActivities, into: "import_activity", columns: ["seq"] + Self.columns)
+        try copy(&stagedAttributes, into: "import_custom", columns: ["seq", "activity_id", "name", "value"])
     }
 
     private func copy(_ buffer: inout ByteBuffer, into table: String, columns: [String]) throws {
@@ -263,9 +298,9 @@ final class PostgresWriter: ActivityWriting {
     /// commit): two merges of overlapping IDs in different orders would otherwise deadlock.
     func finish() throws {
         try flush()
-        guard written > 0 else { return }
+        guard stagedCount > 0 else { return }
         try connector.query("SELECT pg_advisory_xact_lock($1)", [.integer(Self.mergeLock)])
-        let columns = ["id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+        let columns = Self.columns
         let list = columns.joined(separator: ", ")
         try connector.query("CREATE TEMP TABLE import_last ON COMMIT DROP AS SELECT DISTINCT ON (id) * FROM import_activity ORDER BY id, seq DESC")
         try connector.query("DELETE FROM custom_attribute WHERE activity_id IN (SELECT id FROM import_last)")
