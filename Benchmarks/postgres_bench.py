@@ -152,7 +152,8 @@ def main():
                "ORDER BY page.position")
         query = median_interleaved({
             "actq": [actq, "--db", url, "-e", QUERY, "--format", "json"],
-            "psql": cluster.psql("actq", "-At", "-c", sql),
+            # With the session setting actq's store connections make (see PostgresStore).
+            "psql": cluster.psql("actq", "-At", "-c", "SET random_page_cost = 1.1", "-c", sql),
         }, args.runs, env=env)
 
         # actq serve: one instance, then two at once.

@@ -58,6 +58,9 @@ public final class PostgresConnector: @unchecked Sendable {
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                 id: Int.random(in: 1...Int.max), logger: logger
             ).get()
+            for setting in settings.withLock({ $0 }) {
+                _ = try await fresh.query(PostgresQuery(unsafeSQL: setting), logger: logger).get()
+            }
             state.withLock { $0 = fresh }
             return fresh
         } catch {
@@ -104,22 +107,41 @@ public final class PostgresConnector: @unchecked Sendable {
 
     /// Runs an `async` operation on the connection and waits for it here.
     func blocking<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> T {
+        try start(body).wait()
+    }
+
+    /// Starts an `async` operation on the connection; `wait` on the answer for its outcome.
+    /// Until then, this thread may go on with other work (not with this connection).
+    func start<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) throws -> Pending<T> {
         let connection = try connection()
-        let outcome = Locked<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
+        let pending = Pending<T>()
         // Not on the cooperative pool: the waiting thread may be one of its threads, and with
         // every one of them waiting so, the task would never run.
         Task(executorPreference: ThreadTaskExecutor.shared) {
             do {
-                let value = try await body(connection)
-                outcome.withLock { $0 = .success(value) }
+                pending.finish(.success(try await body(connection)))
             } catch {
-                outcome.withLock { $0 = .failure(error) }
+                pending.finish(.failure(error))
             }
+        }
+        return pending
+    }
+
+    /// The outcome of a started operation, once it is there.
+    final class Pending<T: Sendable>: Sendable {
+        private let outcome = Locked<Result<T, any Error>?>(nil)
+        private let done = DispatchSemaphore(value: 0)
+
+        fileprivate func finish(_ result: Result<T, any Error>) {
+            outcome.withLock { $0 = result }
             done.signal()
         }
-        done.wait()
-        return try outcome.withLock { $0! }.get()
+
+        /// Waits for the outcome (once).
+        func wait() throws -> T {
+            done.wait()
+            return try outcome.withLock { $0! }.get()
+        }
     }
 
     /// Ends the connection (a running statement fails).

@@ -143,7 +143,12 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
         do {
             if replacing { try connector.query("DELETE FROM activity") }
             let writer = try PostgresWriter(connector)
-            let result = try body(writer)
+            let result: T
+            do { result = try body(writer) } catch {
+                // Nothing else may use the connection while a batch is loading.
+                try? writer.waitForCopies()
+                throw error
+            }
             try writer.finish()
             if writer.written >= 1000 { try connector.query("ANALYZE activity, custom_attribute") }
             try beforeCommit()
@@ -268,24 +273,39 @@ final class PostgresWriter: ActivityWriting {
 
     /// Sends the buffered rows to the store's tables and the staging tables.
     private func flush() throws {
-        try copy(&directActivities, into: "activity", columns: Self.columns)
-        try copy(&directAttributes, into: "custom_attribute", columns: ["activity_id", "name", "value"])
-        try copy(&stagedActivities, into: "import_activity", columns: ["seq"] + Self.columns)
-        try copy(&stagedAttributes, into: "import_custom", columns: ["seq", "activity_id", "name", "value"])
-    }
-
-    private func copy(_ buffer: inout ByteBuffer, into table: String, columns: [String]) throws {
-        guard buffer.readableBytes > 0 else { return }
-        let data = buffer
-        buffer.clear()
+        try waitForCopies()
+        var batches: [(data: ByteBuffer, table: String, columns: [String])] = []
+        func take(_ buffer: inout ByteBuffer, _ table: String, _ columns: [String]) {
+            guard buffer.readableBytes > 0 else { return }
+            batches.append((buffer, table, columns))
+            buffer = ByteBuffer()
+            buffer.reserveCapacity(batches.last!.data.readableBytes)
+        }
+        take(&directActivities, "activity", Self.columns)
+        take(&directAttributes, "custom_attribute", ["activity_id", "name", "value"])
+        take(&stagedActivities, "import_activity", ["seq"] + Self.columns)
+        take(&stagedAttributes, "import_custom", ["seq", "activity_id", "name", "value"])
+        guard !batches.isEmpty else { return }
         let logger = connector.logger
-        do {
-            try connector.blocking { connection in
-                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
-                    try await writer.write(data)
+        let work = batches
+        // The server loads this batch while the reader parses the next one: one batch in flight.
+        copies = try connector.start { connection in
+            for batch in work {
+                try await connection.copyFrom(table: batch.table, columns: batch.columns, logger: logger) { writer in
+                    try await writer.write(batch.data)
                 }
             }
-        } catch {
+        }
+    }
+
+    /// The batch in flight, if any.
+    private var copies: PostgresConnector.Pending<Void>?
+
+    /// Waits until the batch in flight is loaded (its failure is the import's).
+    func waitForCopies() throws {
+        guard let pending = copies else { return }
+        copies = nil
+        do { try pending.wait() } catch {
             throw PostgresFailure(error, doing: "the import into \(connector.location) failed")
         }
     }
@@ -298,6 +318,7 @@ final class PostgresWriter: ActivityWriting {
     /// commit): two merges of overlapping IDs in different orders would otherwise deadlock.
     func finish() throws {
         try flush()
+        try waitForCopies()
         guard stagedCount > 0 else { return }
         try connector.query("SELECT pg_advisory_xact_lock($1)", [.integer(Self.mergeLock)])
         let columns = Self.columns
