@@ -15,9 +15,13 @@ public final class PostgresConnector: @unchecked Sendable {
     /// Statements every new connection runs first (session settings), reconnections included.
     private let settings = Locked<[String]>([])
 
+    /// Session settings sent in the connection's startup message (no round trip of their own).
+    private let startupSettings: [(String, String)]
+
     /// Connects now, so that a wrong host or password fails here.
-    public init(_ location: PostgresLocation) throws {
+    public init(_ location: PostgresLocation, startupSettings: [(String, String)] = []) throws {
         self.location = location
+        self.startupSettings = startupSettings
         _ = try connection()
     }
 
@@ -30,7 +34,8 @@ public final class PostgresConnector: @unchecked Sendable {
     /// The open connection; a closed one (an interrupt, a server restart) is replaced.
     public func connection() throws -> PostgresConnection {
         if let open = state.withLock({ $0 }), !open.isClosed { return open }
-        let configuration = try location.configuration()
+        var configuration = try location.configuration()
+        configuration.options.additionalStartupParameters += startupSettings
         let fresh: PostgresConnection
         do {
             fresh = try PostgresConnection.connect(
@@ -52,7 +57,8 @@ public final class PostgresConnector: @unchecked Sendable {
     /// The open connection, for `async` callers (the emulator's sessions).
     public func connect() async throws -> PostgresConnection {
         if let open = state.withLock({ $0 }), !open.isClosed { return open }
-        let configuration = try location.configuration()
+        var configuration = try location.configuration()
+        configuration.options.additionalStartupParameters += startupSettings
         do {
             let fresh = try await PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,

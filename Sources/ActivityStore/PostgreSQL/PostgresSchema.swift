@@ -72,11 +72,17 @@ public enum PostgresSchema {
 
     /// Applies the migrations this database lacks (with `creating`; otherwise a database
     /// without actq's tables is refused as not a store).
-    static func migrate(_ connector: PostgresConnector, creating: Bool) throws {
-        let tracked = try connector.scalar("SELECT to_regclass('actq_migration') IS NOT NULL", as: Bool.self) ?? false
-        if tracked {
-            var applied: Set<String> = []
+    static func migrate(_ reader: PostgresConnector, creating: Bool) throws {
+        var connector = reader
+        // One round trip when the store is up to date (the common case): its migrations' names.
+        var applied: Set<String> = []
+        var tracked = true
+        do {
             try connector.query("SELECT name FROM actq_migration") { row in applied.insert(try row.makeRandomAccess()[0].decode(String.self)) }
+        } catch let failure as PostgresFailure where failure.sqlState == "42P01" {
+            tracked = false  // undefined_table: no store here yet
+        }
+        if tracked {
             let known = Set(migrations.map(\.name))
             if let newer = applied.subtracting(known).sorted().first {
                 throw PostgresFailure("\(connector.location) was made by a newer actq (its migration '\(newer)' is unknown here)")
@@ -89,6 +95,8 @@ public enum PostgresSchema {
                 ? "\(connector.location) holds no actq store yet: create one with 'actq import FILE --db URL' or 'actq demo --db URL'"
                 : "\(connector.location) is not an actq store (it has tables, but not actq's)")
         }
+        // A reader's connection refuses writes: migrations take one of their own.
+        if !creating { connector = try PostgresConnector(reader.location) }
         try connector.query("BEGIN")
         do {
             try connector.query("SELECT pg_advisory_xact_lock($1)", [.integer(migrationLock)])

@@ -23,13 +23,13 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
         self.location = location
         // Migrations first (a reader may bring an older store up to date), then a reader's
         // connection refuses writes, on every reconnection too.
-        connector = try PostgresConnector(location)
+        // The store is read through its indexes, mostly from cache: its sessions cost random
+        // reads as on SSDs (PostgreSQL's default assumes spinning disks, and would bitmap-scan a
+        // two-valued column's index beside a selective one). A reader's session refuses writes.
+        // Both go in the startup message: no round trip of their own, and kept on reconnection.
+        connector = try PostgresConnector(location, startupSettings: [("random_page_cost", "1.1")]
+            + (readOnly ? [("default_transaction_read_only", "on")] : []))
         try PostgresSchema.migrate(connector, creating: !readOnly)
-        // The store is read through its indexes, mostly from cache: unless the server's
-        // administrator tuned it, cost random reads as on SSDs (PostgreSQL's default assumes
-        // spinning disks, and would bitmap-scan a two-valued column's index over a selective one).
-        try connector.setting("SELECT set_config('random_page_cost', '1.1', false) WHERE current_setting('random_page_cost') = '4'")
-        if readOnly { try connector.setting("SET default_transaction_read_only = on") }
     }
 
     /// Opens the store a `postgresql://` URL names.
