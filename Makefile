@@ -29,7 +29,7 @@ endif
 PYTHON_LSP_CLIENT := $(shell python3 -c 'import pytest_lsp' 2>/dev/null && echo present)
 PYTHON_MCP_CLIENT := $(shell python3 -c 'import mcp.client.stdio' 2>/dev/null && echo present)
 
-.PHONY: all deps build release run run-postgres stop-test-postgres test bench bless fuzz sanitize mutants install uninstall dist clean
+.PHONY: all deps build release run run-postgres stop-postgres stop-test-postgres test bench bless fuzz sanitize mutants install uninstall dist clean
 
 all: build
 
@@ -66,8 +66,12 @@ run-postgres: build
 	@$(PG_BIN)/psql -X -q -h $(PG_DIR) -p $(PG_PORT) -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'actq'" | grep -q 1 || \
 	  ( $(PG_BIN)/createdb -h $(PG_DIR) -p $(PG_PORT) -U postgres actq && \
 	    $(SWIFT) run $(BUILD_FLAGS) actq demo --db "postgresql://postgres@127.0.0.1:$(PG_PORT)/actq?sslmode=disable" )
-	@echo "PostgreSQL store: postgresql://postgres@127.0.0.1:$(PG_PORT)/actq (stop it with: $(PG_BIN)/pg_ctl -D $(PG_DIR)/data stop)"
+	@echo "PostgreSQL store: postgresql://postgres@127.0.0.1:$(PG_PORT)/actq (stop it with: make stop-postgres)"
 	$(SWIFT) run $(BUILD_FLAGS) actq --db "postgresql://postgres@127.0.0.1:$(PG_PORT)/actq?sslmode=disable"
+
+# Stops the cluster of `make run-postgres` (its data stays in .build/postgres).
+stop-postgres:
+	@if [ -f $(PG_DIR)/data/postmaster.pid ]; then $(PG_AS) $(PG_BIN)/pg_ctl -D $(PG_DIR)/data -m fast stop >/dev/null; fi
 
 # A TMPDIR of its own for each test run, checked for leftovers afterwards.
 TEST_TMP := $(CURDIR)/.build/test-tmp
