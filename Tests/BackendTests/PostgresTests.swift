@@ -202,14 +202,14 @@ import Testing
 
     /// Two emulators over one database, as two `actq serve` behind a load balancer.
     func twoEmulators(idleTimeout: Duration = .seconds(600),
-                      _ body: @escaping @Sendable (_ first: any TestClientProtocol, _ second: any TestClientProtocol) async throws -> Void) async throws {
-        let (url, _) = try Self.server().makeDatabase()
+                      _ body: @escaping @Sendable (_ first: any TestClientProtocol, _ second: any TestClientProtocol, _ database: String) async throws -> Void) async throws {
+        let (url, database) = try Self.server().makeDatabase()
         let store = try PostgresStore(url: url)
         _ = try Importer.run(files: [fixtureJSON], into: store)
         let first = try makeEmulator(postgres: url, idleTimeout: idleTimeout).application(port: 0, logger: quietLogger)
         let second = try makeEmulator(postgres: url, idleTimeout: idleTimeout).application(port: 0, logger: quietLogger)
         try await first.test(.live) { one in
-            try await second.test(.live) { two in try await body(one, two) }
+            try await second.test(.live) { two in try await body(one, two, database) }
         }
     }
 
@@ -218,7 +218,7 @@ import Testing
     }
 
     @Test func aSessionFromOneInstanceWorksOnAnotherAndLogoutEndsItEverywhere() async throws {
-        try await twoEmulators { first, second in
+        try await twoEmulators { first, second, _ in
             let session = try await EmulatorTests.session(first)
             #expect(try await Self.search(second, session) == .ok)
             #expect(try await Self.search(first, session) == .ok)
@@ -231,7 +231,7 @@ import Testing
     }
 
     @Test func fiveSessionsPerUserAcrossInstancesEvenWhenLoginsRace() async throws {
-        try await twoEmulators { first, second in
+        try await twoEmulators { first, second, _ in
             let outcomes = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for index in 0..<12 {
                     let client = index % 2 == 0 ? first : second
@@ -247,11 +247,16 @@ import Testing
         }
     }
 
+    /// Idle time is the database clock's: a session last used 61 s ago (its time moved back in
+    /// the table, rather than waited for) has expired on every instance, at a 60 s timeout.
     @Test func idleSessionsExpireOnTheDatabaseClock() async throws {
-        try await twoEmulators(idleTimeout: .milliseconds(1500)) { first, second in
+        try await twoEmulators(idleTimeout: .seconds(60)) { first, second, database in
             let session = try await EmulatorTests.session(first)
             #expect(try await Self.search(second, session) == .ok)
-            try await Task.sleep(for: .milliseconds(2200))
+            try Self.server().psql("UPDATE actq_session SET last_used = last_used - 59000", database: database)
+            #expect(try await Self.search(first, session) == .ok)  // 59 s idle, and now used again
+            try Self.server().psql("UPDATE actq_session SET last_used = last_used - 61000", database: database)
+            #expect(try await Self.search(second, session) == .unauthorized)
             #expect(try await Self.search(first, session) == .unauthorized)
         }
     }

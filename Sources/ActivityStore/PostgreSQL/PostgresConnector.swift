@@ -156,7 +156,11 @@ public final class PostgresConnector: @unchecked Sendable {
             defer { connection = nil }
             return connection
         }
-        _ = try? open?.close().wait()
+        guard let open else { return }
+        let closing: EventLoopFuture<Void> = open.close()
+        // Waiting on an event loop's own thread would deadlock it (NIO traps): a last reference
+        // dropped there closes without waiting.
+        if MultiThreadedEventLoopGroup.currentEventLoop == nil { _ = try? closing.wait() }
     }
 
     deinit { close() }
