@@ -30,3 +30,17 @@ def median_interleaved(commands, runs, env=None):
         for name, command in commands.items():
             samples[name].append(timed(command, env=env))
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def arguments(runs, tools=()):
+    """The options every store benchmark takes (--count, --runs, --actq); exits when a peer tool is missing."""
+    import argparse
+    import shutil
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--actq", default=os.path.join(ROOT, ".build", "release", "actq"))
+    for tool in tools:
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed: apt-get install {tool}")
+    return parser.parse_args()

@@ -11,7 +11,6 @@ A throwaway cluster (the machine's PostgreSQL, default settings, fsync on) in Be
 
     make bench    or    python3 Benchmarks/postgres_bench.py [--count N] [--runs R]
 """
-import argparse
 import os
 import re
 import shutil
@@ -20,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from benchlib import OUT, ROOT, median_interleaved, timed
+from benchlib import OUT, ROOT, arguments, median_interleaved, timed
 
 QUERY = "customer = 1080 and status = open"
 
@@ -102,14 +101,7 @@ def login(port):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=11)
-    parser.add_argument("--actq", default=os.path.join(ROOT, ".build", "release", "actq"))
-    args = parser.parse_args()
-    for tool in ("wrk",):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is needed: apt-get install {tool}")
+    args = arguments(11, tools=("wrk",))
     os.makedirs(OUT, exist_ok=True)
     actq = args.actq
     env = dict(os.environ, XDG_DATA_HOME=os.path.join(OUT, "xdg"), TZ="UTC", ACTQ_SERVE_PASSWORD="bench")

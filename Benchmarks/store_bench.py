@@ -8,14 +8,12 @@
 
     make bench    or    python3 Benchmarks/store_bench.py [--count N] [--runs R]
 """
-import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-from benchlib import OUT, ROOT, median_interleaved, timed
+from benchlib import OUT, ROOT, arguments, median_interleaved, timed
 
 
 def peak_rss_mb(command, stdout_path):
@@ -31,14 +29,7 @@ def peak_rss_mb(command, stdout_path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=21)
-    parser.add_argument("--actq", default=os.path.join(ROOT, ".build", "release", "actq"))
-    args = parser.parse_args()
-    for tool in ("sqlite3", "jq"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is needed: apt-get install {tool}")
+    args = arguments(21, tools=("sqlite3", "jq"))
     os.makedirs(OUT, exist_ok=True)
     actq = args.actq
     env = dict(os.environ, XDG_DATA_HOME=os.path.join(OUT, "xdg"), TZ="UTC")

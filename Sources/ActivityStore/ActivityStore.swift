@@ -256,7 +256,7 @@ public final class ActivityStore: ActivityStoring, Sendable {
         init(_ db: Database) throws {
             self.db = db
             // One column per fixed filter, as the filter table names them.
-            let columns = FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+            let columns = ActivityColumns.afterID
             upsert = try db.makeStatement(sql: """
                 INSERT INTO activity (id, \(columns.joined(separator: ", ")))
                 VALUES (?\(String(repeating: ", ?", count: columns.count)))
@@ -332,22 +332,14 @@ public final class ActivityStore: ActivityStoring, Sendable {
     /// its order and its count come from SQLite directly.
     public func search(_ plan: QueryPlan, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         try run(plan, all: all) { row in
-            let id: Int64 = row[0]
-            var json: String = row[1]
-            if let attributes = plan.attributes, case .named = attributes {
-                let resource = try JSONParser.parse(Array(json.utf8))
-                json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
-            }
-            try body(ResultRow(id: id, json: json))
+            try body(ResultRow(id: row[0], json: try plan.presented(row[1])))
         }
     }
 
     /// `search` for servers: each activity's JSON as the UTF-8 bytes SQLite holds, without making
     /// a `String` of them (valid only during the call). Named attribute lists take `search`.
     public func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary {
-        if let attributes = plan.attributes, case .named = attributes {
-            return try search(plan) { row in try body(Data(row.json.utf8)) }
-        }
+        if plan.projectsAttributes { return try search(plan) { row in try body(Data(row.json.utf8)) } }
         return try run(plan, all: false) { row in
             try row.withUnsafeData(atIndex: 1) { data in try body(data ?? Data()) }
         }

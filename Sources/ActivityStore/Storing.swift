@@ -22,3 +22,25 @@ public protocol ActivityWriting: AnyObject {
     /// How many activities were put so far.
     var written: Int { get }
 }
+
+extension QueryPlan {
+    /// A stored activity's JSON as the plan's attributes want it: as stored for the summary or
+    /// `show all`, projected for a named list (`show payload, subject`).
+    func presented(_ storedJSON: String) throws -> String {
+        guard let attributes, case .named = attributes else { return storedJSON }
+        let resource = try JSONParser.parse(Array(storedJSON.utf8))
+        return JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
+    }
+
+    /// Whether rows must be projected (and so cannot be served as the stored bytes).
+    var projectsAttributes: Bool {
+        if let attributes, case .named = attributes { return true }
+        return false
+    }
+}
+
+/// The columns of the store's `activity` table after its ID, in the order the writers fill
+/// them: one per filter of the filter table, then the summary and the whole resource.
+enum ActivityColumns {
+    static let afterID = FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+}

@@ -7,7 +7,7 @@ import Foundation
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load activities (the API's JSON or XML, or NDJSON) into a local store.",
+        abstract: "Load activities (the API's JSON or XML, or NDJSON) into a store (a SQLite file or a PostgreSQL database).",
         discussion: """
             All or nothing: a bad record stops the import with its file and line, and nothing of \
             the run is kept. Re-importing an activity ID replaces it.

@@ -222,7 +222,7 @@ import Testing
             let session = try await EmulatorTests.session(first)
             #expect(try await Self.search(second, session) == .ok)
             #expect(try await Self.search(first, session) == .ok)
-            let logout = try await second.execute(uri: EmulatorTests.base + "/authentication/user/logout", method: .delete,
+            let logout = try await second.execute(uri: "/system" + API.logoutPath, method: .delete,
                                                   headers: [EmulatorTests.sessionHeader: session])
             #expect(logout.status == .noContent)
             #expect(try await Self.search(first, session) == .unauthorized)

@@ -8,6 +8,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Testing
 
 /// The backends every semantics test runs on: the SQLite store directly, the same activities in
 /// a PostgreSQL store (a real server, see `PostgresServer`), and each of them behind the
@@ -136,6 +137,17 @@ extension ActivityBackend {
         let summary = try search(plan, all: all) { ids.append($0.id) }
         return (Outcome(ids: ids, count: summary.total), summary)
     }
+}
+
+/// Compares each outcome with the expected one; records the first few differences (described
+/// by `describe(index)`) and expects none.
+func expectSameOutcomes(_ expected: [Outcome], _ actual: [Outcome], on kind: BackendKind, describe: (Int) -> String) {
+    var mismatches = 0
+    for index in expected.indices where expected[index] != actual[index] {
+        mismatches += 1
+        if mismatches <= 5 { Issue.record("\(describe(index)): expected \(expected[index]), \(kind) \(actual[index])") }
+    }
+    #expect(mismatches == 0, "\(kind)")
 }
 
 /// A result as the differential tests compare it: IDs in order, and the count of all matches.

@@ -53,19 +53,12 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
 
     public func search(_ plan: QueryPlan, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
         try run(plan, all: all) { id, bytes in
-            var json = String(buffer: bytes)
-            if let attributes = plan.attributes, case .named = attributes {
-                let resource = try JSONParser.parse(Array(json.utf8))
-                json = JSONWriter.string(.object(try Activity(resource: resource.objectValue ?? JSONObject()).projected(attributes)))
-            }
-            try body(ResultRow(id: id, json: json))
+            try body(ResultRow(id: id, json: try plan.presented(String(buffer: bytes))))
         }
     }
 
     public func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary {
-        if let attributes = plan.attributes, case .named = attributes {
-            return try search(plan, all: false) { row in try body(Data(row.json.utf8)) }
-        }
+        if plan.projectsAttributes { return try search(plan, all: false) { row in try body(Data(row.json.utf8)) } }
         return try run(plan, all: false) { _, bytes in try body(Data(bytes.readableBytesView)) }
     }
 
@@ -177,7 +170,7 @@ final class PostgresWriter: ActivityWriting {
     private var copiedIDs: Set<Int64>?
     /// Flush to the server every few MiB.
     private static let batchBytes = 4 << 20
-    static let columns = ["id"] + FixedFilter.allCases.map(\.spec.column) + ["summary", "resource"]
+    static let columns = ["id"] + ActivityColumns.afterID
 
     init(_ connector: PostgresConnector) throws {
         self.connector = connector
