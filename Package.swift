@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "actqTests",
-            dependencies: ["actq", "ActqTestSupport"]
+            dependencies: ["actq", "ActqTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
     ]
 )

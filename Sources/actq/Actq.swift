@@ -33,12 +33,19 @@ struct Actq: AsyncParsableCommand {
         }
         let arguments = ArgumentOrder.normalize(given, subcommands: names)
         do {
+            if let quick = QuickParse.command(arguments) {
+                try quick.run()
+                return
+            }
             var command = try parseAsRoot(arguments)
             if var asynchronous = command as? AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            // How a command ends with a status (every query run does): nothing to print.
+            Foundation.exit(code.rawValue)
         } catch let failure as CommandFailure {
             Output.error("actq: \(failure.description)\n")
             Foundation.exit(failure.exitCode)

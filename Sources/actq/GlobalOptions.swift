@@ -74,8 +74,8 @@ struct GlobalOptions: ParsableArguments {
     var failEmpty = false
 
     /// Options that take a value, as typed on the command line.
-    static let valueOptions: Set<String> = ["--backend", "--db", "--url", "--user", "--format", "--tz", "--color", "--profile", "--wire", "--timeout", "--max-requests", "--param"]
-    static let flags: Set<String> = ["--all", "--fail-empty", "--insecure"]
+    static let valueOptions = Set(QuickOption.global.filter { $0.kind != .flag }.map(\.name))
+    static let flags = Set(QuickOption.global.filter { $0.kind == .flag }.map(\.name))
 
     var planOptions: PlanOptions { PlanOptions(maxRequests: maxRequests, parameters: parameters) }
 
