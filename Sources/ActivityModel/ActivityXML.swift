@@ -62,8 +62,12 @@ public enum ActivityXML {
             // may start with "<?" or "<!DOCTYPE" / "<!ENTITY".
             var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             let opening = Array("<?xml".utf8)
+            // A declaration holds pseudo-attributes only: one with a "<" before its "?>" is not
+            // one, and is refused below as a processing instruction (libxml2 would report it and
+            // read on, into whatever the "?>" ended; found by fuzzing).
             if bytes[start...].starts(with: opening), start + 5 < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]),
-               let end = (start..<(bytes.count - 1)).first(where: { bytes[$0] == 0x3F && bytes[$0 + 1] == 0x3E }) {
+               let end = (start..<(bytes.count - 1)).first(where: { bytes[$0] == 0x3F && bytes[$0 + 1] == 0x3E }),
+               !bytes[start..<end].contains(0x3C) {
                 start = end + 2
             }
             var index = start

@@ -97,6 +97,11 @@ import Testing
         (Data(root.utf8) + Data([0x3C, 0x6C, 0x69, 0x6E, 0x6B, 0xE0, 0x8D, 0x9A, 0x3E]), "not valid UTF-8 (byte 0xE0)", ":1:"),
         (Data("<?xm?>*g?>".utf8), "processing instructions", ":1:1"),
         (Data((root + "\n<?pi?></activities>").utf8), "processing instructions", ":2:1"),
+        // A "declaration" whose "?>" is a later processing instruction's, without data: the
+        // parser read a null pointer (the fuzzer's input, then a short form of it).
+        (Data(base64Encoded: "PD94bWwKCm08bTw/eG1sCgp4bTxhY3Rpdml0aWVzP3htbG5zPSJiaW5kaW5ncy48YWN0aXZpdGdlbi9jb21tb24iPjxhY3Rpdml0eSBpZD0iMjAwMyI+Tk5OTk5OTk5OTk5OTk48bGluayByZWw9InNlbGYiIGhyZWY9bmFtZT48L2RlcGFydG1lbnQ+PHR5cGU+PGM6dmFsdWU+dGFzaz08L2M6djw/eG1sPz5sCgptAAAAAHM6cGRpbGF5VmFsdWU+VGFzazwvYzpkaXNwbGF5VmFlZ2Fpbi5jb2xheVZhZT48L3N1YnN0YXR1cz48L3N0YXR1aHJlZnM+PHN1YgBkPTAwMjA=")!,
+         "processing instructions", ":1:1"),
+        (Data("<?xml\n<activities><?xml?></activities>".utf8), "processing instructions", ":1:1"),
         (Data(("<!DOCTYPE a [<!ENTITY x \"xx\">]>" + root + "</activities>").utf8), "DTDs", ":1:1"),
     ])
     func refusedWithAPlaceBeforeTheParserSeesThem(_ data: Data, _ message: String, _ place: String) {
