@@ -152,7 +152,7 @@ mutants: deps
 PREFIX ?= /usr/local
 DESTDIR ?=
 STAGE := .build/stage
-INSTALLED := bin/actq share/man/man1/actq.1 share/bash-completion/completions/actq \
+INSTALLED := bin/actq libexec/actq/actq-mcp share/man/man1/actq.1 share/bash-completion/completions/actq \
 	share/zsh/site-functions/_actq share/fish/vendor_completions.d/actq.fish
 
 # The manual first: the plugin builds the package in release mode its own way, so the static
@@ -162,17 +162,18 @@ stage: deps
 	$(SWIFT) package --allow-writing-to-directory $(STAGE)/man generate-manual --output-directory $(STAGE)/man \
 	  --authors "the actq authors" --section 1
 	$(SWIFT) build -c release --static-swift-stdlib $(BUILD_FLAGS)
-	cp .build/release/actq $(STAGE)/actq
-	strip --strip-debug $(STAGE)/actq
+	cp .build/release/actq .build/release/actq-mcp $(STAGE)/
+	strip --strip-debug $(STAGE)/actq $(STAGE)/actq-mcp
 	$(STAGE)/actq --generate-completion-script bash > $(STAGE)/actq.bash
 	$(STAGE)/actq --generate-completion-script zsh > $(STAGE)/_actq
 	$(STAGE)/actq --generate-completion-script fish > $(STAGE)/actq.fish
 
 install: stage
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/actq $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(STAGE)/actq $(DESTDIR)$(PREFIX)/bin/actq
+	install -m 755 $(STAGE)/actq-mcp $(DESTDIR)$(PREFIX)/libexec/actq/actq-mcp
 	install -m 644 $(STAGE)/man/actq.1 $(DESTDIR)$(PREFIX)/share/man/man1/actq.1
 	install -m 644 $(STAGE)/actq.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/actq
 	install -m 644 $(STAGE)/_actq $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_actq
@@ -180,6 +181,7 @@ install: stage
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	rmdir $(DESTDIR)$(PREFIX)/libexec/actq 2>/dev/null || true
 
 # A release tarball and a Debian package in dist/, then a check: the .deb unpacked into a
 # scratch root answers --version and a query.

@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "actq", targets: ["actq"]),
+        .executable(name: "actq-mcp", targets: ["actq-mcp"]),
         .library(name: "ActivityQuery", targets: ["ActivityQuery"]),
         // The other libraries, for the fuzzing package in Tests/Fuzz (and anyone embedding actq).
         .library(name: "ActivityModel", targets: ["ActivityModel"]),
@@ -92,21 +93,27 @@ let package = Package(
             name: "ActivityAgent",
             dependencies: ["ActivityQuery", "ActivityModel", .product(name: "MCP", package: "swift-sdk")]
         ),
-        .executableTarget(
-            name: "actq",
+        // The command line: every subcommand, its options and how it runs.
+        .target(
+            name: "ActqCommands",
             dependencies: [
                 "ActivityQuery",
                 "ActivityModel",
                 "ActivityStore",
                 "LineEditor",
                 "LanguageServer",
-                "ActivityAgent",
                 "ActivityRemote",
                 "ActivityServer",
                 "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "MCP", package: "swift-sdk"),
             ]
+        ),
+        .executableTarget(name: "actq", dependencies: ["ActqCommands"]),
+        // `actq mcp`'s server, a separate executable: the MCP SDK links Foundation's networking
+        // (libcurl and its libraries), which would slow every start of `actq`.
+        .executableTarget(
+            name: "actq-mcp",
+            dependencies: ["ActqCommands", "ActivityAgent", .product(name: "MCP", package: "swift-sdk")]
         ),
         // Helpers the test targets share (marked positions in test input).
         .target(name: "ActqTestSupport", path: "Tests/ActqTestSupport"),
@@ -145,7 +152,9 @@ let package = Package(
         ),
         .testTarget(
             name: "actqTests",
-            dependencies: ["actq", "ActqTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            // The two executables, so that the tests can run them; the commands' module for the
+            // tests of the command line's parsing.
+            dependencies: ["actq", "actq-mcp", "ActqCommands", "ActqTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
     ]
 )

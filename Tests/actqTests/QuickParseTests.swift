@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import Testing
 
-@testable import actq
+@testable import ActqCommands
 
 /// The quick reader of common command lines (`QuickParse`) held to ArgumentParser, whose work it
 /// skips: the same options, the same parsed values, nothing left unset, and ArgumentParser's

@@ -16,8 +16,9 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIST = os.path.join(ROOT, "dist")
-# What the binary links dynamically, as Debian packages (the Swift runtime is linked in).
-DEPENDS = "libc6, libgcc-s1, libstdc++6, libsqlite3-0, libedit2, libxml2, zlib1g"
+# What the binaries link dynamically, as Debian packages (the Swift runtime is linked in);
+# libcurl4 for actq-mcp (the MCP SDK uses Foundation's networking).
+DEPENDS = "libc6, libgcc-s1, libstdc++6, libsqlite3-0, libedit2, libxml2, zlib1g, libcurl4"
 
 
 def run(command, **kwargs):
@@ -28,6 +29,7 @@ def files(stage):
     """(source, path in the installed tree) of everything actq installs."""
     return [
         (os.path.join(stage, "actq"), "bin/actq"),
+        (os.path.join(stage, "actq-mcp"), "libexec/actq/actq-mcp"),
         (os.path.join(stage, "man", "actq.1"), "share/man/man1/actq.1"),
         (os.path.join(stage, "actq.bash"), "share/bash-completion/completions/actq"),
         (os.path.join(stage, "_actq"), "share/zsh/site-functions/_actq"),
@@ -59,7 +61,7 @@ def debian(stage, version, arch):
                     packed.write(page.read())
             else:
                 shutil.copy(source, destination)
-            os.chmod(destination + (".gz" if target.endswith(".1") else ""), 0o755 if target == "bin/actq" else 0o644)
+            os.chmod(destination + (".gz" if target.endswith(".1") else ""), 0o755 if target in ("bin/actq", "libexec/actq/actq-mcp") else 0o644)
         doc = os.path.join(root, "usr", "share", "doc", "actq")
         os.makedirs(doc)
         shutil.copy(os.path.join(ROOT, "README.md"), doc)
@@ -100,8 +102,13 @@ def check(deb):
         assert re.fullmatch(r"actq \d+\.\d+\.\d+ \(commit (?:[0-9a-f]{12}(?:\+changes)?|unknown), store schema \d+\)", version), version
         answer = run([binary, "--format", "json", "-e", "status = open page 1 size 2"], env=env)
         assert '"paginationInfo"' in answer and '"activity":[{' in answer, answer[:300]
+        # `actq mcp` finds its server in ../libexec/actq.
+        hello = ('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26",'
+                 '"capabilities":{},"clientInfo":{"name":"dist-check","version":"1"}}}\n')
+        served = subprocess.run([binary, "mcp"], input=hello, capture_output=True, text=True, env=env, timeout=60).stdout
+        assert '"serverInfo"' in served, served[:300]
         listed = run(["dpkg-deb", "-c", deb])
-        for wanted in ["./usr/bin/actq", "./usr/share/man/man1/actq.1.gz", "./usr/share/bash-completion/completions/actq",
+        for wanted in ["./usr/bin/actq", "./usr/libexec/actq/actq-mcp", "./usr/share/man/man1/actq.1.gz", "./usr/share/bash-completion/completions/actq",
                        "./usr/share/zsh/vendor-completions/_actq", "./usr/share/fish/vendor_completions.d/actq.fish"]:
             assert wanted in listed, wanted
         print(f"checked {os.path.basename(deb)}: {version}; a query on the demo store answered")

@@ -2,7 +2,15 @@ import ActivityQuery
 import ArgumentParser
 import Foundation
 
-@main
+/// The `actq` command line: what the `actq` executable (and `actq-mcp`, the MCP server it
+/// starts for `actq mcp`) runs.
+public enum ActqMain {
+    /// Parses the process's arguments and runs the command; exits with its status.
+    public static func run() async {
+        await Actq.main()
+    }
+}
+
 struct Actq: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actq",

@@ -1,0 +1,3 @@
+import ActqCommands
+
+await ActqMain.run()
