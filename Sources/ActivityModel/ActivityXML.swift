@@ -67,7 +67,7 @@ public enum ActivityXML {
             // read on, into whatever the "?>" ended; found by fuzzing).
             if bytes[start...].starts(with: opening), start + 5 < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]),
                let end = (start..<(bytes.count - 1)).first(where: { bytes[$0] == 0x3F && bytes[$0 + 1] == 0x3E }),
-               !bytes[start..<end].contains(0x3C) {
+               !bytes[(start + 2)..<end].contains(0x3C) {
                 start = end + 2
             }
             var index = start

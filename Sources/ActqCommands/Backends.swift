@@ -5,7 +5,7 @@ import Foundation
 
 /// Picks and opens the backend the options, the environment and the configuration name.
 enum Backends {
-    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var environment: Environment.Type { Environment.self }
 
     /// Remote when asked for, or when a server is configured (`--url`, `--profile`, `ACTQ_URL`,
     /// a default profile) and no local store is named; the local demo store otherwise.

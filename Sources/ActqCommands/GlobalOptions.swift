@@ -27,7 +27,7 @@ struct GlobalOptions: ParsableArguments {
     /// The store named by `--db`, else by `ACTQ_DB`.
     var store: String? {
         if let db { return db }
-        if let name = ProcessInfo.processInfo.environment["ACTQ_DB"], !name.isEmpty { return name }
+        if let name = Environment["ACTQ_DB"], !name.isEmpty { return name }
         return nil
     }
 
@@ -114,7 +114,7 @@ struct GlobalOptions: ParsableArguments {
     /// scripts and tests), e.g. `ACTQ_NOW=2024-06-15T12:00:00Z`.
     func dateContext() throws -> DateContext {
         let zone = try timeZone()
-        guard let frozen = ProcessInfo.processInfo.environment["ACTQ_NOW"], !frozen.isEmpty else {
+        guard let frozen = Environment["ACTQ_NOW"], !frozen.isEmpty else {
             return DateContext.current(timeZone: zone)
         }
         guard case .success(.instant(let now)) = APIDate.parseLiteral(Array(frozen.utf8)) else {
@@ -127,7 +127,7 @@ struct GlobalOptions: ParsableArguments {
     /// `now` moves on, unless `ACTQ_NOW` freezes it.
     func dateClock() throws -> @Sendable () -> DateContext {
         let context = try dateContext()
-        guard ProcessInfo.processInfo.environment["ACTQ_NOW"]?.isEmpty ?? true else { return { context } }
+        guard Environment["ACTQ_NOW"]?.isEmpty ?? true else { return { context } }
         let zone = context.timeZone
         return { DateContext.current(timeZone: zone) }
     }
@@ -138,7 +138,7 @@ struct GlobalOptions: ParsableArguments {
         case .always: return true
         case .never: return false
         case .auto:
-            if let noColor = ProcessInfo.processInfo.environment["NO_COLOR"], !noColor.isEmpty { return false }
+            if let noColor = Environment["NO_COLOR"], !noColor.isEmpty { return false }
             return isatty(stream.fileDescriptor) != 0
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where actq keeps its files, following the XDG base directories.
 enum Locations {
-    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    static var environment: Environment.Type { Environment.self }
 
     static func base(_ variable: String, fallback: String) -> URL {
         if let value = environment[variable], value.hasPrefix("/") { return URL(fileURLWithPath: value) }

@@ -17,7 +17,7 @@ import Foundation
 enum QuickParse {
     /// The command to run for `arguments` (normalized by `ArgumentOrder`), or nil.
     static func command(_ arguments: [String]) -> QuickCommand? {
-        if ProcessInfo.processInfo.environment["ACTQ_FULL_PARSE"] != nil { return nil }
+        if Environment["ACTQ_FULL_PARSE"] != nil { return nil }
         var rest = arguments[...]
         let name = rest.first.flatMap { Subcommand(rawValue: $0) }
         if name != nil { rest = rest.dropFirst() }

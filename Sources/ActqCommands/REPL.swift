@@ -218,7 +218,7 @@ final class REPL {
         guard !text.isEmpty else { return }
         let rows = REPL.terminalRows()
         let lines = text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
-        let pagerCommand = ProcessInfo.processInfo.environment["PAGER"] ?? "less -FRX"
+        let pagerCommand = Environment["PAGER"] ?? "less -FRX"
         if settings.pager, !pagerCommand.isEmpty, isatty(STDOUT_FILENO) != 0, lines > rows - 2 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")

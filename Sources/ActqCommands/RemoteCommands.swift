@@ -71,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw CommandFailure.usage(error.description)
             }
             announcement = "users from \(users): \(directory.users.keys.sorted().joined(separator: ", "))"
-        } else if let password = Backends.nonEmpty(ProcessInfo.processInfo.environment["ACTQ_SERVE_PASSWORD"]) {
+        } else if let password = Backends.nonEmpty(Environment["ACTQ_SERVE_PASSWORD"]) {
             directory = UserDirectory([UserDirectory.user("demo", password: password)])
             announcement = "user demo, password from ACTQ_SERVE_PASSWORD"
         } else {

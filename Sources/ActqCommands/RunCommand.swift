@@ -185,12 +185,12 @@ struct ResultPrinter {
         guard isatty(STDOUT_FILENO) != 0 else { return nil }
         var size = winsize()
         if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-        return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init)
+        return Environment["COLUMNS"].flatMap(Int.init)
     }
 
     /// Whether the locale cannot show Unicode block characters.
     static var asciiOnly: Bool {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = Environment.self
         let locale = environment["LC_ALL"] ?? environment["LC_CTYPE"] ?? environment["LANG"] ?? ""
         return !(locale.uppercased().contains("UTF-8") || locale.uppercased().contains("UTF8"))
     }
