@@ -32,8 +32,15 @@ struct Actq: AsyncParsableCommand {
         defaultSubcommand: QueryCommand.self
     )
 
+    /// The names of the subcommands, as typed (equal to what `configuration` lists: tested), known
+    /// without building every subcommand's configuration.
+    static let subcommandNames: Set<String> = [
+        "query", "run", "check", "explain", "fmt", "from-url", "import", "demo", "serve", "login", "logout", "lsp", "mcp",
+        "watch", "version",
+    ]
+
     static func main() async {
-        let names = Set(configuration.subcommands.map { $0._commandName })
+        let names = subcommandNames
         let given = Array(CommandLine.arguments.dropFirst())
         if given == ["--version"] {
             Output.write(Version.line + "\n")

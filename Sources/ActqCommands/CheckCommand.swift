@@ -2,48 +2,56 @@ import ActivityQuery
 import ArgumentParser
 import Foundation
 
-struct CheckCommand: ParsableCommand {
+struct CheckCommand: ActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check queries for errors without running them.",
         discussion: "Exits 0 when no query has an error (warnings allowed), 2 otherwise. --format json prints the diagnostics as JSON.")
 
-    @OptionGroup var inputs: QueryInputs
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var inputArguments: QueryInputArguments
+    @OptionGroup var globalArguments: GlobalArguments
 
-    func run() throws {
-        let format = try DiagnosticFormat(global.format, command: "check")
-        let context = try global.dateContext()
-        let renderer = DiagnosticRenderer(useColor: global.useColor(for: .standardError))
-        var collected: [DiagnosticRenderer.JSONDiagnostic] = []
-        var errors = 0
-        var warnings = 0
-        var text = ""
-        var queries = 0
-        for source in try inputs.sources() {
-            let result = ScriptChecker.check(source, context: context, options: global.planOptions)
-            queries += result.queries
-            for diagnostic in result.diagnostics {
-                if diagnostic.severity == .error { errors += 1 } else if diagnostic.severity == .warning { warnings += 1 }
-                switch format {
-                case .json: collected.append(DiagnosticRenderer.json(diagnostic, in: source))
-                case .text:
-                    text += renderer.render(diagnostic, in: source)
-                    if text.utf8.count > 1 << 16 {
-                        Output.error(text)
-                        text = ""
+    var action: Check { Check(inputs: inputArguments.inputs, global: globalArguments.options) }
+
+    /// `actq check`, given its options.
+    struct Check: CommandAction {
+        var inputs: QueryInputs
+        var global: GlobalOptions
+
+        func run() throws {
+            let format = try DiagnosticFormat(global.format, command: "check")
+            let context = try global.dateContext()
+            let renderer = DiagnosticRenderer(useColor: global.useColor(for: .standardError))
+            var collected: [DiagnosticRenderer.JSONDiagnostic] = []
+            var errors = 0
+            var warnings = 0
+            var text = ""
+            var queries = 0
+            for source in try inputs.sources() {
+                let result = ScriptChecker.check(source, context: context, options: global.planOptions)
+                queries += result.queries
+                for diagnostic in result.diagnostics {
+                    if diagnostic.severity == .error { errors += 1 } else if diagnostic.severity == .warning { warnings += 1 }
+                    switch format {
+                    case .json: collected.append(DiagnosticRenderer.json(diagnostic, in: source))
+                    case .text:
+                        text += renderer.render(diagnostic, in: source)
+                        if text.utf8.count > 1 << 16 {
+                            Output.error(text)
+                            text = ""
+                        }
                     }
                 }
             }
+            switch format {
+            case .json:
+                let report = CheckReport(queries: queries, errors: errors, warnings: warnings, diagnostics: collected)
+                Output.write(try JSONOutput.encode(report) + "\n")
+            case .text:
+                Output.error(text)
+            }
+            if errors > 0 { throw ExitCode(Exit.queryErrors) }
         }
-        switch format {
-        case .json:
-            let report = CheckReport(queries: queries, errors: errors, warnings: warnings, diagnostics: collected)
-            Output.write(try JSONOutput.encode(report) + "\n")
-        case .text:
-            Output.error(text)
-        }
-        if errors > 0 { throw ExitCode(Exit.queryErrors) }
     }
 }
 

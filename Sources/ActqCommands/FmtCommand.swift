@@ -9,8 +9,10 @@ struct FmtCommand: ParsableCommand {
         abstract: "Print queries in canonical form.",
         discussion: "Keeps comments and the order of conditions; a file with syntax errors is left as it is (exit 2).")
 
-    @OptionGroup var inputs: QueryInputs
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var inputArguments: QueryInputArguments
+    var inputs: QueryInputs { inputArguments.inputs }
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     @Flag(help: "Rewrite the files in place instead of printing them.")
     var write = false

@@ -11,7 +11,8 @@ struct FromURLCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("API URLs or query strings.", valueName: "url"))
     var urls: [String] = []
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func run() throws {
         var inputs = urls.filter { $0 != "-" }

@@ -16,20 +16,14 @@ enum ColorMode: String, ExpressibleByArgument, CaseIterable, Sendable {
     case auto, always, never
 }
 
-/// Options that every command takes, before or after the subcommand's name.
-struct GlobalOptions: ParsableArguments {
+/// How ArgumentParser reads the options every command takes (`GlobalOptions`); `QuickParse`
+/// reads the same ones for the common command lines.
+struct GlobalArguments: ParsableArguments {
     @Option(help: "Backend to run queries on: local or remote.")
     var backend: BackendKind?
 
     @Option(help: ArgumentHelp("Store to use: a SQLite file, or postgresql://USER@HOST:PORT/DB (default: ACTQ_DB, else the bundled demo store).", valueName: "path|url"))
     var db: String?
-
-    /// The store named by `--db`, else by `ACTQ_DB`.
-    var store: String? {
-        if let db { return db }
-        if let name = Environment["ACTQ_DB"], !name.isEmpty { return name }
-        return nil
-    }
 
     @Option(help: ArgumentHelp("Base URL of the remote API, e.g. https://host/system.", valueName: "url"))
     var url: String?
@@ -44,7 +38,7 @@ struct GlobalOptions: ParsableArguments {
     var tz: String?
 
     @Option(help: "Colours: auto, always or never.")
-    var color: ColorMode = .auto
+    var color: ColorMode = GlobalOptions().color
 
     @Option(help: "Named profile from the configuration file.",
             completion: .custom { _, _, _ in ((try? Backends.loadConfig())?.profiles.keys.sorted()) ?? [] })
@@ -60,7 +54,7 @@ struct GlobalOptions: ParsableArguments {
     var timeout: Double?
 
     @Option(help: ArgumentHelp("The most API requests one query with 'or' or 'in (…)' may become.", valueName: "n"))
-    var maxRequests: Int = 32
+    var maxRequests: Int = GlobalOptions().maxRequests
 
     @Option(name: .customLong("param"),
             help: ArgumentHelp("A value for $NAME in the queries (repeatable); taken as a value, never as query text.",
@@ -72,6 +66,44 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(help: "Exit with 4 when a query matches nothing.")
     var failEmpty = false
+
+    /// The values read.
+    var options: GlobalOptions {
+        GlobalOptions(backend: backend, db: db, url: url, user: user, format: format, tz: tz, color: color, profile: profile,
+                      wire: wire, insecure: insecure, timeout: timeout, maxRequests: maxRequests, params: params, all: all,
+                      failEmpty: failEmpty)
+    }
+
+    func validate() throws {
+        try options.validate()
+    }
+}
+
+/// Options that every command takes, before or after the subcommand's name, as values (read by
+/// `GlobalArguments` or `QuickParse`). The defaults here are the command line's.
+struct GlobalOptions {
+    var backend: BackendKind?
+    var db: String?
+    var url: String?
+    var user: String?
+    var format: OutputFormat?
+    var tz: String?
+    var color: ColorMode = .auto
+    var profile: String?
+    var wire: Wire?
+    var insecure = false
+    var timeout: Double?
+    var maxRequests = 32
+    var params: [String] = []
+    var all = false
+    var failEmpty = false
+
+    /// The store named by `--db`, else by `ACTQ_DB`.
+    var store: String? {
+        if let db { return db }
+        if let name = Environment["ACTQ_DB"], !name.isEmpty { return name }
+        return nil
+    }
 
     /// Options that take a value, as typed on the command line.
     static let valueOptions = Set(QuickOption.global.filter { $0.kind != .flag }.map(\.name))

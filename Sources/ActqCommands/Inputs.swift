@@ -2,12 +2,21 @@ import ActivityQuery
 import ArgumentParser
 import Foundation
 
-/// Where a command's queries come from: files, `-e` expressions, or standard input.
-struct QueryInputs: ParsableArguments {
+/// How ArgumentParser reads where a command's queries come from (`QueryInputs`).
+struct QueryInputArguments: ParsableArguments {
     @Option(name: [.customShort("e"), .customLong("execute")], help: ArgumentHelp("A query to use (repeatable).", valueName: "query"))
     var expressions: [String] = []
 
     @Argument(help: ArgumentHelp("Files of queries ('-' for standard input).", valueName: "file"))
+    var files: [String] = []
+
+    /// The values read.
+    var inputs: QueryInputs { QueryInputs(expressions: expressions, files: files) }
+}
+
+/// Where a command's queries come from: files, `-e` expressions, or standard input.
+struct QueryInputs {
+    var expressions: [String] = []
     var files: [String] = []
 
     /// The sources in the order given: `-e` expressions first, then files; standard input when

@@ -20,7 +20,8 @@ struct McpCommand: AsyncParsableCommand {
             credentials come from the profile or the environment, never from a prompt.
             """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func run() async throws {
         let global = global

@@ -7,8 +7,8 @@ import Foundation
 /// ArgumentParser builds each command from its `Mirror`, resolving every property wrapper's type
 /// by its mangled name and finding its conformances by scanning every conformance record of the
 /// image: two thirds of a cold `actq explain`'s instructions. This reader knows the options of
-/// those few commands from tables (`QuickOption`), assigns them to the same command structs
-/// through the wrappers' setters, and runs the same `validate()`. It accepts only what it is sure
+/// those few commands from tables (`QuickOption`) and builds the commands' actions (plain values,
+/// no property wrappers) directly, with the same `validate()`. It accepts only what it is sure
 /// of: anything else (help, `--`, an unknown or repeated option, a value that does not convert, a
 /// failing validation, a stray positional) returns nil and ArgumentParser parses the line, so
 /// every help text, error and completion script stays ArgumentParser's own.
@@ -23,40 +23,23 @@ enum QuickParse {
         if name != nil { rest = rest.dropFirst() }
         let subcommand = name ?? .query
         guard var parsed = Parsed(rest, options: subcommand.options, positionals: subcommand.takesFiles) else { return nil }
+        guard let global = GlobalOptions(parsed: &parsed) else { return nil }
+        // Each action is built first and then finished: `finish` must see what building it read.
+        let action: any CommandAction
         switch subcommand {
         case .query:
-            var command = QueryCommand()
-            command.expressions = parsed.values("-e")
-            command.noRC = parsed.flag("--no-rc")
-            command.script = ScriptOptions(parsed: &parsed)
-            guard let global = GlobalOptions(parsed: &parsed) else { return nil }
-            command.global = global
-            return parsed.finish(command)
+            action = QueryCommand.Query(expressions: parsed.values("-e"), noRC: parsed.flag("--no-rc"),
+                                        script: ScriptOptions(parsed: &parsed), global: global)
         case .explain:
-            var command = ExplainCommand()
-            command.inputs = QueryInputs(parsed: &parsed)
-            guard let global = GlobalOptions(parsed: &parsed) else { return nil }
-            command.global = global
-            return parsed.finish(command)
+            action = ExplainCommand.Explain(inputs: QueryInputs(parsed: &parsed), global: global)
         case .check:
-            var command = CheckCommand()
-            command.inputs = QueryInputs(parsed: &parsed)
-            guard let global = GlobalOptions(parsed: &parsed) else { return nil }
-            command.global = global
-            return parsed.finish(command)
+            action = CheckCommand.Check(inputs: QueryInputs(parsed: &parsed), global: global)
         case .run:
-            var command = RunCommand()
-            command.files = parsed.positionals
-            command.script = ScriptOptions(parsed: &parsed)
-            guard let global = GlobalOptions(parsed: &parsed) else { return nil }
-            command.global = global
-            return parsed.finish(command)
+            action = RunCommand.Run(files: parsed.positionals, script: ScriptOptions(parsed: &parsed), global: global)
         case .lsp:
-            var command = LspCommand()
-            guard let global = GlobalOptions(parsed: &parsed) else { return nil }
-            command.global = global
-            return parsed.finish(command)
+            action = LspCommand.Lsp(global: global)
         }
+        return parsed.finish(action)
     }
 
     /// The subcommands read here, by the name typed (the default command has none).
@@ -93,6 +76,9 @@ enum QuickParse {
         private var unused: Set<String>
         private var valid = true
 
+        /// Whether every value so far converted.
+        var isValid: Bool { valid }
+
         init?(_ arguments: ArraySlice<String>, options: [String: QuickOption], positionals allowed: Bool) {
             unused = []
             var index = arguments.startIndex
@@ -101,8 +87,7 @@ enum QuickParse {
                 index += 1
                 if argument == "-" || !argument.hasPrefix("-") {
                     // A file; never a subcommand's name or `help` (ArgumentParser decides those).
-                    guard allowed, Subcommand(rawValue: argument) == nil, argument != "help",
-                          !Actq.configuration.subcommands.contains(where: { $0._commandName == argument }) else { return nil }
+                    guard allowed, argument != "help", !Actq.subcommandNames.contains(argument) else { return nil }
                     positionals.append(argument)
                     continue
                 }
@@ -158,26 +143,20 @@ enum QuickParse {
             return converted
         }
 
-        /// The command, if every option given was read and every value converted and validated.
-        func finish(_ command: some ParsableCommand) -> QuickCommand? {
-            var command = command
-            guard valid, unused.isEmpty, (try? command.validate()) != nil else { return nil }
-            return QuickCommand(command)
+        /// The command, if every option given was read and every value converted.
+        func finish(_ action: any CommandAction) -> QuickCommand? {
+            guard valid, unused.isEmpty else { return nil }
+            return QuickCommand(action: action)
         }
     }
 }
 
-/// A parsed command and how to run it (no dynamic cast to find out whether it is asynchronous).
+/// A command line read by `QuickParse`: what to run.
 struct QuickCommand {
-    let command: any ParsableCommand
-    let run: () throws -> Void
+    let action: any CommandAction
 
-    init(_ command: some ParsableCommand) {
-        self.command = command
-        self.run = {
-            var command = command
-            try command.run()
-        }
+    func run() throws {
+        try action.run()
     }
 }
 
@@ -216,7 +195,8 @@ struct QuickOption {
 }
 
 extension GlobalOptions {
-    /// Every property from the quick reader's arguments (nil when a value does not convert).
+    /// Every option from the quick reader's arguments, validated as `GlobalArguments` validates
+    /// them (nil when a value does not convert or validate).
     init?(parsed: inout QuickParse.Parsed) {
         self.init()
         backend = parsed.argument("--backend")
@@ -225,32 +205,47 @@ extension GlobalOptions {
         user = parsed.value("--user")
         format = parsed.argument("--format")
         tz = parsed.value("--tz")
-        color = parsed.argument("--color") ?? .auto
+        color = parsed.argument("--color") ?? color
         profile = parsed.value("--profile")
         wire = parsed.argument("--wire")
         insecure = parsed.flag("--insecure")
         timeout = parsed.argument("--timeout")
-        maxRequests = parsed.argument("--max-requests") ?? 32
+        maxRequests = parsed.argument("--max-requests") ?? maxRequests
         params = parsed.values("--param")
         all = parsed.flag("--all")
         failEmpty = parsed.flag("--fail-empty")
-        var options = self
-        guard (try? options.validate()) != nil else { return nil }
+        guard parsed.isValid, (try? validate()) != nil else { return nil }
     }
 }
 
 extension ScriptOptions {
     init(parsed: inout QuickParse.Parsed) {
-        self.init()
-        bail = parsed.flag("--bail")
-        echo = parsed.flag("--echo")
+        self.init(bail: parsed.flag("--bail"), echo: parsed.flag("--echo"))
     }
 }
 
 extension QueryInputs {
     init(parsed: inout QuickParse.Parsed) {
-        self.init()
-        expressions = parsed.values("-e")
-        files = parsed.positionals
+        self.init(expressions: parsed.values("-e"), files: parsed.positionals)
+    }
+}
+
+/// What a command does, given its options as values: run by its ArgumentParser command, or
+/// straight from `QuickParse` (which builds it without ArgumentParser's property wrappers).
+protocol CommandAction {
+    func run() throws
+}
+
+/// A command whose work is a `CommandAction` built from what ArgumentParser parsed. Such a
+/// command has no `validate()` of its own: its options' groups validate (`GlobalOptions`), the
+/// same on either path.
+protocol ActionCommand: ParsableCommand {
+    associatedtype Action: CommandAction
+    var action: Action { get }
+}
+
+extension ActionCommand {
+    func run() throws {
+        try action.run()
     }
 }

@@ -39,7 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
@@ -137,7 +138,8 @@ struct LoginCommand: ParsableCommand {
     @Flag(help: "End the user's oldest session when all of theirs are in use (forceLogin=yes).")
     var force = false
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func run() throws {
         let backend = try Backends.remote(global, config: try Backends.loadConfig())
@@ -158,7 +160,8 @@ struct LogoutCommand: ParsableCommand {
         commandName: "logout",
         abstract: "Close the kept session on the remote API.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func run() throws {
         let backend = try Backends.remote(global, config: try Backends.loadConfig())

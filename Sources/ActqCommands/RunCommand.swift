@@ -4,16 +4,25 @@ import ActivityRemote
 import ArgumentParser
 import Foundation
 
-/// How scripts run: every query and the worst exit code, or stop at the first failure.
-struct ScriptOptions: ParsableArguments {
+/// How ArgumentParser reads how scripts run (`ScriptOptions`).
+struct ScriptArguments: ParsableArguments {
     @Flag(help: "Stop at the first query that fails.")
     var bail = false
 
     @Flag(help: "Print each query (to stdout) before its result.")
     var echo = false
+
+    /// The values read.
+    var options: ScriptOptions { ScriptOptions(bail: bail, echo: echo) }
 }
 
-struct RunCommand: ParsableCommand {
+/// How scripts run: every query and the worst exit code, or stop at the first failure.
+struct ScriptOptions {
+    var bail = false
+    var echo = false
+}
+
+struct RunCommand: ActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the queries of DSL files.")
@@ -21,17 +30,26 @@ struct RunCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Files of queries ('-' for standard input).", valueName: "file"))
     var files: [String] = []
 
-    @OptionGroup var script: ScriptOptions
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var scriptArguments: ScriptArguments
+    @OptionGroup var globalArguments: GlobalArguments
 
-    func run() throws {
-        let sources = try (files.isEmpty ? ["-"] : files).map(QueryInputs.read)
-        throw ExitCode(QueryRunner(global: global, script: script).run(sources))
+    var action: Run { Run(files: files, script: scriptArguments.options, global: globalArguments.options) }
+
+    /// `actq run`, given its options.
+    struct Run: CommandAction {
+        var files: [String]
+        var script: ScriptOptions
+        var global: GlobalOptions
+
+        func run() throws {
+            let sources = try (files.isEmpty ? ["-"] : files).map(QueryInputs.read)
+            throw ExitCode(QueryRunner(global: global, script: script).run(sources))
+        }
     }
 }
 
 /// `actq` with no subcommand: `-e` queries, or the queries on standard input.
-struct QueryCommand: ParsableCommand {
+struct QueryCommand: ActionCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Run queries given with -e or on standard input (the default command).",
@@ -45,17 +63,29 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .customLong("no-rc"), help: "Do not read the start-up file (actqrc) of the REPL.")
     var noRC = false
 
-    @OptionGroup var script: ScriptOptions
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var scriptArguments: ScriptArguments
+    @OptionGroup var globalArguments: GlobalArguments
 
-    func run() throws {
-        if expressions.isEmpty, isatty(STDIN_FILENO) != 0 {
-            throw ExitCode(try REPL(global: global, readStartupFile: !noRC).run())
+    var action: Query {
+        Query(expressions: expressions, noRC: noRC, script: scriptArguments.options, global: globalArguments.options)
+    }
+
+    /// `actq` with no subcommand, given its options.
+    struct Query: CommandAction {
+        var expressions: [String]
+        var noRC: Bool
+        var script: ScriptOptions
+        var global: GlobalOptions
+
+        func run() throws {
+            if expressions.isEmpty, isatty(STDIN_FILENO) != 0 {
+                throw ExitCode(try REPL(global: global, readStartupFile: !noRC).run())
+            }
+            let sources = expressions.isEmpty
+                ? [try QueryInputs.read("-")]
+                : expressions.map { SourceText(name: "<expr>", $0) }
+            throw ExitCode(QueryRunner(global: global, script: script).run(sources))
         }
-        let sources = expressions.isEmpty
-            ? [try QueryInputs.read("-")]
-            : expressions.map { SourceText(name: "<expr>", $0) }
-        throw ExitCode(QueryRunner(global: global, script: script).run(sources))
     }
 }
 

@@ -19,7 +19,8 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .customLong("input-format"), help: "json, ndjson or xml (default: by file name and content).")
     var inputFormat: String?
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("name the files to import") }
@@ -69,7 +70,8 @@ struct DemoCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Newest date of the two years of activities (default: now).", valueName: "instant"))
     var until: String?
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     func validate() throws {
         if count < 0 || count > 50_000_000 { throw ValidationError("--count is 0 to 50,000,000") }

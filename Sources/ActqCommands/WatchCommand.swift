@@ -16,8 +16,10 @@ struct WatchCommand: ParsableCommand {
             failures are retried with backoff.
             """)
 
-    @OptionGroup var inputs: QueryInputs
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var inputArguments: QueryInputArguments
+    var inputs: QueryInputs { inputArguments.inputs }
+    @OptionGroup var globalArguments: GlobalArguments
+    var global: GlobalOptions { globalArguments.options }
 
     @Option(help: ArgumentHelp("How often to look: seconds, or 30s, 5m, 1h (at least 1 s).", valueName: "interval"))
     var every: String = "30s"
