@@ -31,7 +31,9 @@ public struct ParameterValue: Hashable, Sendable {
 struct Planner {
     /// One condition with its value checked: an exact value, or a date range.
     enum Atom {
-        case equal(Filter, QueryAssembler.Value, range: SourceRange, display: String)
+        /// `display` is the value as a diagnostic quotes it: the source text of a list item, or
+        /// nil for the value as the language writes it (made only when a diagnostic needs it).
+        case equal(Filter, QueryAssembler.Value, range: SourceRange, display: String?)
         case date(FixedFilter, DateRange, range: SourceRange)
 
         var range: SourceRange {
@@ -122,7 +124,8 @@ struct Planner {
 
     private func apply(_ atom: Atom, to assembler: inout QueryAssembler) {
         switch atom {
-        case .equal(let filter, let value, let range, let display): assembler.set(filter, value, at: range, display: display)
+        case .equal(let filter, let value, let range, let display):
+            assembler.set(filter, value, at: range, display: display ?? Self.written(value))
         case .date(let filter, let dates, let range): assembler.constrain(filter, to: dates, at: range)
         }
     }
@@ -141,15 +144,32 @@ struct Planner {
     }
 
     /// The disjunctive normal form: AND distributed over OR, in the order written.
+    /// A value as the language writes it.
+    static func written(_ value: QueryAssembler.Value) -> String {
+        switch value {
+        case .id(let id): String(id)
+        case .text(let text): StringLiteral.literal(text)
+        case .dates(let range): APIDate.rangeParameter(range)
+        }
+    }
+
     static func expand(_ shape: Shape) -> [[Int]] {
         switch shape {
         case .atoms(let indices): return indices.map { [$0] }
         case .or(let parts): return parts.flatMap(expand)
         case .and(let parts):
-            return parts.reduce([[]]) { partial, part in
+            var combinations: [[Int]] = [[]]
+            for part in parts {
                 let next = expand(part)
-                return partial.flatMap { prefix in next.map { prefix + $0 } }
+                if next.count == 1 {
+                    // One way to meet this part (a plain condition, the usual case): extend each
+                    // combination in place instead of making every one anew.
+                    for index in combinations.indices { combinations[index] += next[0] }
+                } else {
+                    combinations = combinations.flatMap { prefix in next.map { prefix + $0 } }
+                }
             }
+            return combinations
         }
     }
 }

@@ -266,13 +266,7 @@ public struct Binder {
             return nil
         }
         guard let value = value(of: token, for: field) else { return nil }
-        let display: String
-        switch value {
-        case .id(let id): display = String(id)
-        case .text(let text): display = StringLiteral.literal(text)
-        case .dates(let range): display = APIDate.rangeParameter(range)
-        }
-        return .atoms([atom(.equal(field, value, range: range, display: display))])
+        return .atoms([atom(.equal(field, value, range: range, display: nil))])
     }
 
     /// The value of a string token, or nil after reporting its bad escapes.

@@ -50,11 +50,15 @@ public enum FixedFilter: String, CaseIterable, Hashable, Sendable, Codable {
 
     /// The filter named `bytes` (ASCII case-insensitively), without making a string.
     static func lookup(_ bytes: ArraySlice<UInt8>) -> FixedFilter? {
-        for filter in allCases where filter.rawValue.utf8.count == bytes.count {
-            if zip(filter.rawValue.utf8, bytes).allSatisfy({ ASCII.lowered($0) == ASCII.lowered($1) }) { return filter }
+        for (name, filter) in lowercasedNames where name.count == bytes.count {
+            if zip(name, bytes).allSatisfy({ $0 == ASCII.lowered($1) }) { return filter }
         }
         return nil
     }
+
+    /// Every filter's name in lower case, as bytes (made once: `allCases` and `rawValue` make
+    /// new values at each use, and every field of every query is looked up).
+    private static let lowercasedNames: [([UInt8], FixedFilter)] = allCases.map { (Array($0.rawValue.utf8).map(ASCII.lowered), $0) }
 }
 
 /// What the filter table says of one fixed filter.
