@@ -121,4 +121,26 @@ import Testing
             }
         }
     }
+
+    @Test func aNewStoreHasLargePagesAndAnOldOneKeepsItsOwn() throws {
+        let path = Scratch.path("pages", ".sqlite")
+        do {
+            let store = try ActivityStore(path: path)
+            _ = try Importer.run(files: [fixtureJSON], into: store)
+            try store.close()
+        }
+        func pageSize(_ path: String) throws -> Int {
+            let queue = try DatabaseQueue(path: path)
+            defer { try? queue.close() }
+            return try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0 }
+        }
+        #expect(try pageSize(path) == ActivityStore.pageSize)
+        #expect(try ActivityStore(path: path, readOnly: true).count() > 0)
+        // The schema-1 fixture has 4 KiB pages; opening it read-write migrates it and keeps them.
+        let old = try Self.schema1Copy()
+        let before = try pageSize(old)
+        _ = try ActivityStore(path: old)
+        #expect(before == 4096)
+        #expect(try pageSize(old) == 4096)
+    }
 }
