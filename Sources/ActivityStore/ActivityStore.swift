@@ -65,6 +65,16 @@ public final class ActivityStore: ActivityStoring, Sendable {
             || error.extendedResultCode == .SQLITE_READONLY_CANTINIT || error.resultCode == .SQLITE_READONLY
     }
 
+    /// The whole resource of a row, from the `resource` column as `Writer.storedJSON` keeps it:
+    /// the whole JSON, or ("+{…}") the members after the summary's. SQLite's `substr` and
+    /// `length` count characters, and the braces and comma are one byte each.
+    static let resourceSQL = """
+        CASE WHEN substr(resource, 1, 1) <> '+' THEN resource \
+        WHEN resource = '+{}' THEN summary \
+        WHEN summary = '{}' THEN substr(resource, 2) \
+        ELSE substr(summary, 1, length(summary) - 1) || ',' || substr(resource, 3) END
+        """
+
     /// The page size of stores this actq creates.
     static let pageSize = 16384
 
@@ -192,7 +202,7 @@ public final class ActivityStore: ActivityStoring, Sendable {
         try db.execute(sql: "ALTER TABLE activity ADD COLUMN \(spec.column) \(SQLDialect.sqlite.columnType(spec.kind))")
         try db.execute(sql: StoreSchema.index(filter))
         var values: [(id: Int64, value: FieldValue)] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, resource FROM activity")
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, \(resourceSQL) AS resource FROM activity")
         while let row = try rows.next() {
             let text: String = row["resource"]
             guard case .object(let resource)? = try? JSONParser.parse(Array(text.utf8)),
@@ -312,9 +322,42 @@ public final class ActivityStore: ActivityStoring, Sendable {
             return (String(decoding: summary, as: UTF8.self), String(decoding: whole, as: UTF8.self))
         }
 
+        /// The summary projection and what the `resource` column keeps beside it: when the
+        /// resource's summary members all come first (as in the API's answers), only its other
+        /// members, marked with a leading "+" (`+{"payload":…}`), so that the summary is stored
+        /// once; otherwise the whole resource, as before. `ActivityStore.resourceSQL` puts the
+        /// two back together, byte for byte what `json` writes.
+        static func storedJSON(_ resource: JSONObject) -> (summary: String, resource: String) {
+            var summary: [UInt8] = [UInt8(ascii: "{")]
+            var rest: [UInt8] = [UInt8(ascii: "+"), UInt8(ascii: "{")]
+            summary.reserveCapacity(2048)
+            rest.reserveCapacity(512)
+            var member: [UInt8] = []
+            member.reserveCapacity(512)
+            var interleaved = false
+            for entry in resource.members {
+                member.removeAll(keepingCapacity: true)
+                JSONWriter.writeString(entry.key, into: &member)
+                member.append(UInt8(ascii: ":"))
+                JSONWriter.write(entry.value, into: &member)
+                if Activity.summaryAttributes.contains(entry.key) {
+                    if rest.count > 2 { interleaved = true }
+                    if summary.count > 1 { summary.append(UInt8(ascii: ",")) }
+                    summary += member
+                } else {
+                    if rest.count > 2 { rest.append(UInt8(ascii: ",")) }
+                    rest += member
+                }
+            }
+            guard !interleaved else { return json(resource) }
+            summary.append(UInt8(ascii: "}"))
+            rest.append(UInt8(ascii: "}"))
+            return (String(decoding: summary, as: UTF8.self), String(decoding: rest, as: UTF8.self))
+        }
+
         /// Adds an activity; one with the same ID is replaced.
         public func put(_ activity: Activity) throws {
-            let (summary, resource) = Self.json(activity.resource)
+            let (summary, resource) = Self.storedJSON(activity.resource)
             var arguments: [(any DatabaseValueConvertible)?] = [activity.id]
             for field in activity.fields {
                 switch field {
@@ -372,7 +415,7 @@ public final class ActivityStore: ActivityStoring, Sendable {
         return try queue.read { db in
             let total = try count(sql, plan: plan, db)
             let window = all ? nil : (plan.window ?? .page(number: 1, size: nil))
-            let (text, arguments) = sql.selectSQL(plan.attributes == nil ? "summary" : "resource", window: window)
+            let (text, arguments) = sql.selectSQL(plan.attributes == nil ? "summary" : Self.resourceSQL, window: window)
             var returned = 0
             let rows = try Row.fetchCursor(statements.statement(text, in: db), arguments: StatementArguments(compiled: arguments))
             while let row = try rows.next() {

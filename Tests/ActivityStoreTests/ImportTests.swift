@@ -3,6 +3,7 @@ import ActivityQuery
 @testable import ActivityStore
 import ActqTestSupport
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct ImportTests {
@@ -180,5 +181,35 @@ import Testing
         }
         #expect(store.statements.count <= store.statements.capacity)
         #expect(store.statements.count > 0)
+    }
+}
+
+/// The summary is stored once: the `resource` column keeps only the other members when the
+/// summary's come first, and a search gives back every resource byte for byte as written.
+@Suite struct StoredResourceTests {
+    static let resources = [
+        // The API's order: the summary's members, then the rest.
+        #"{"id":1,"status":{"value":"open"},"subject":"a","payload":{"content":"x"},"attachments":{"count":0}}"#,
+        // A rest member before a summary member: kept whole.
+        #"{"id":2,"payload":{"content":"y"},"status":{"value":"open"},"subject":"b"}"#,
+        // Only summary members.
+        #"{"id":3,"status":{"value":"open"},"subject":"c \u00e9 \"q\""}"#,
+        // Non-ASCII text on both sides of the split.
+        #"{"id":4,"subject":"日本語","status":{"value":"open"},"payload":{"content":"ü, ß, 😀"}}"#,
+    ]
+
+    @Test func everyResourceReadsBackAsWrittenAndTheSummaryIsStoredOnce() throws {
+        let path = Scratch.path("stored", ".sqlite")
+        let store = try ActivityStore(path: path)
+        let activities = try Self.resources.map { text in try Activity(resource: JSONParser.parse(Array(text.utf8)).objectValue!) }
+        try store.write { writer in for activity in activities { try writer.put(activity) } }
+        var read: [String] = []
+        _ = try store.search(query("status = open sort by id show all"), all: true) { row in read.append(row.json) }
+        #expect(read == activities.map { JSONWriter.string(.object($0.resource)) })
+        try store.close()
+        let queue = try DatabaseQueue(path: path)
+        let stored = try queue.read { db in try String.fetchAll(db, sql: "SELECT resource FROM activity ORDER BY id") }
+        #expect(stored == [#"+{"payload":{"content":"x"},"attachments":{"count":0}}"#, Self.resources[1], "+{}",
+                           #"+{"payload":{"content":"ü, ß, 😀"}}"#])
     }
 }
