@@ -73,13 +73,17 @@ def sqlite3_json_import(ndjson, target, schema):
         "assigned_to": "j->>'$.assigned.user.id'", "assigned_user_name": "j->>'$.assigned.user.name'",
         "queue_id": "j->>'$.queue.id'", "created": millis.format("j->>'$.created.date'"),
         "last_modified": millis.format("j->>'$.lastModified.date'"),
-        "summary": "json_remove(j, '$.payload', '$.attachments')", "resource": "j",
-        "detail": "json_object('payload', j->'$.payload', 'attachments', j->'$.attachments')",
+        # What actq stores: the summary members, and beside them the other members (a demo
+        # activity's payload and attachments) after a "+".
+        "summary": "json_remove(j, '$.payload', '$.attachments')",
+        "resource": "'+' || json_object('payload', j->'$.payload', 'attachments', j->'$.attachments')",
     }
     names = re.findall(r"^\s+(\w+) (?:INTEGER|TEXT)", schema.split("CREATE TABLE custom_attribute")[0], flags=re.M)
     tables = "\n".join(s + ";" for s in schema.split(";\n") if s.startswith("CREATE TABLE") and "grdb" not in s and "sqlite_stat" not in s)
     indexes = "\n".join(s + ";" for s in schema.split(";\n") if s.startswith("CREATE INDEX"))
     script = f"""
+PRAGMA page_size = 16384;
+PRAGMA journal_mode = WAL;
 {tables}
 CREATE TEMP TABLE raw(j TEXT);
 .mode ascii

@@ -265,8 +265,21 @@ public final class ActivityStore: ActivityStoring, Sendable {
         // This connection's own commits leave data_version as it is: forget the counts here.
         defer { counts.withLock { $0 = (-1, [:]) } }
         return try queue.write { db in
+            // Into an empty store, rows go in without their secondary indexes, which are built
+            // once at the end (as sqlite3's own bulk loads do), in the same transaction: a failed
+            // or killed import leaves the store as it was, indexes and all. The index of custom
+            // attributes by activity stays: replacing a repeated ID deletes through it.
+            var deferred: [(name: String, sql: String)] = []
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM activity LIMIT 1)") == 0 {
+                deferred = try Row.fetchAll(db, sql: """
+                    SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+                    AND tbl_name IN ('activity', 'custom_attribute') AND name <> 'custom_attribute_activity' ORDER BY name
+                    """).map { (name: $0[0], sql: $0[1]) }
+            }
+            for index in deferred { try db.execute(sql: "DROP INDEX \(index.name)") }
             let writer = try Writer(db)
             let result = try body(writer)
+            for index in deferred { try db.execute(sql: index.sql) }
             if writer.written >= 1000 {
                 // Fresh statistics let SQLite pick the selective index (`customer_id` rather than
                 // `status`); the limit keeps ANALYZE quick on large stores.

@@ -213,3 +213,36 @@ import Testing
                            #"+{"payload":{"content":"ü, ß, 😀"}}"#])
     }
 }
+
+/// An import into an empty store builds the secondary indexes after its rows, in its own
+/// transaction: afterwards the store has exactly the indexes it had, and a failed import
+/// leaves them all in place.
+@Suite struct BulkLoadTests {
+    static func indexes(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        }
+    }
+
+    @Test func theIndexesComeBackAfterALoadAndStayAfterAFailedOne() throws {
+        let path = Scratch.path("bulk", ".sqlite")
+        let store = try ActivityStore(path: path)
+        let before = try Self.indexes(path)
+        #expect(before.count == 12)
+        _ = try Importer.run(files: [fixtureJSON], into: store)
+        #expect(try Self.indexes(path) == before)
+        #expect(try store.ids("customer = 1002").count > 0)
+
+        let empty = Scratch.path("bulk-failed", ".sqlite")
+        let failing = try ActivityStore(path: empty)
+        let bad = Scratch.path("bad", ".ndjson")
+        let good = try String(contentsOfFile: fixtureJSON, encoding: .utf8)
+        let first = try JSONParser.parse(Array(good.utf8))["activity"]?.arrayValue?.first.map { JSONWriter.string($0) } ?? ""
+        try (first + "\n{\"id\": \"not a number\"}\n").write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try Importer.run(files: [bad], into: failing) }
+        #expect(try Self.indexes(empty) == before)
+        #expect(try failing.count() == 0)
+    }
+}
