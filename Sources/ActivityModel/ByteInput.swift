@@ -69,4 +69,26 @@ public final class ByteInput {
     }
 
     public var atEnd: Bool { peek() == nil }
+
+    /// Consumes the bytes up to the next one a JSON string must look at (a quote, a backslash,
+    /// a control character or a non-ASCII byte) or the end of the chunk, appending them to
+    /// `bytes`: most of a string's bytes in one copy instead of one call each. None is a line
+    /// break, so the position stays right.
+    @inline(__always)
+    public func takePlainStringBytes(into bytes: inout [UInt8]) {
+        let start = index
+        let end = buffer.withUnsafeBufferPointer { chunk in
+            var position = start
+            while position < chunk.count {
+                let byte = chunk[position]
+                if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { break }
+                position += 1
+            }
+            return position
+        }
+        if end > start {
+            bytes.append(contentsOf: buffer[start..<end])
+            index = end
+        }
+    }
 }

@@ -154,6 +154,7 @@ public struct JSONParser {
         input.next()  // the opening quote
         var bytes: [UInt8] = []
         while true {
+            input.takePlainStringBytes(into: &bytes)
             guard let byte = input.next() else { throw error("unterminated string (truncated?)") }
             switch byte {
             case UInt8(ascii: "\""):
