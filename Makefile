@@ -116,7 +116,9 @@ stop-test-postgres:
 
 # Benchmarks: release build, side by side with the peers named in the issues.
 bench: release
-	@for tool in sqlite3 jq wrk curl; do command -v $$tool >/dev/null || apt-get install -y -qq $$tool >/dev/null; done
+	@for tool in sqlite3 jq wrk curl valgrind; do command -v $$tool >/dev/null || apt-get install -y -qq $$tool >/dev/null; done
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt-get install -y -qq nginx-light >/dev/null
+	python3 Benchmarks/performance_bench.py
 	python3 Benchmarks/check_throughput.py
 	python3 Benchmarks/store_bench.py
 	python3 Benchmarks/postgres_bench.py
