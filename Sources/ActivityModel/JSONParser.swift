@@ -35,9 +35,7 @@ public struct JSONParser {
 
     /// Skips spaces, tabs and line breaks.
     public func skipWhitespace() {
-        while let byte = input.peek(), byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
-            input.next()
-        }
+        input.skipJSONWhitespace()
     }
 
     /// Skips whitespace and consumes `byte` if it comes next.

@@ -1,4 +1,5 @@
 import ActivityModel
+import ActqTestSupport
 import Foundation
 import Testing
 
@@ -54,5 +55,46 @@ import Testing
         #expect(try JSONParser.parse(Array(written.utf8)) == .string(text))
         let viaFoundation = try JSONSerialization.jsonObject(with: Data(written.utf8), options: .fragmentsAllowed) as? String
         #expect(viaFoundation == text)
+    }
+}
+
+/// A file is read in chunks: values, line numbers and error places must not depend on where a
+/// chunk ends (inside whitespace, a line break, a string's plain run or an escape).
+@Suite struct ChunkedJSONTests {
+    static let document = "{\n  \"a\" :\t[1, -2.5e3,\r\n \"plain text here\", \"esc\\\"aped \\u00e9\", true],\n\n  \"b\": {\"é\": null}   \n}\n"
+
+    static func parse(_ text: String, chunkSize: Int) throws -> JSONValue {
+        let path = Scratch.path("chunked", ".json")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let handle = try #require(FileHandle(forReadingAtPath: path))
+        defer { try? handle.close() }
+        let parser = JSONParser(ByteInput(handle: handle, chunkSize: chunkSize))
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.input.atEnd else { throw parser.error("unexpected text after the JSON value") }
+        return value
+    }
+
+    @Test func anyChunkSizeReadsTheSameValue() throws {
+        let whole = try JSONParser.parse(Array(Self.document.utf8))
+        for size in 1...12 {
+            #expect(try Self.parse(Self.document, chunkSize: size) == whole, "chunks of \(size)")
+        }
+    }
+
+    @Test func anyChunkSizePlacesAnErrorAlike() throws {
+        let broken = Self.document.replacingOccurrences(of: "true]", with: "true x]")
+        var expected: JSONSyntaxError?
+        do { _ = try JSONParser.parse(Array(broken.utf8)) } catch let error as JSONSyntaxError { expected = error }
+        let place = try #require(expected)
+        #expect(place.line == 3)
+        for size in 1...12 {
+            do {
+                _ = try Self.parse(broken, chunkSize: size)
+                Issue.record("no error with chunks of \(size)")
+            } catch let error as JSONSyntaxError {
+                #expect(error == place, "chunks of \(size)")
+            }
+        }
     }
 }
