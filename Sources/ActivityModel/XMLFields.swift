@@ -12,8 +12,13 @@ public struct XMLFields: Sendable {
     /// Whether the whole document parsed.
     public var wellFormed: Bool
 
-    /// Reads the root's name and namespace and the text of the elements `names`.
+    /// Reads the root's name and namespace and the text of the elements `names`. What
+    /// Foundation's XMLParser must not see (`ActivityXML.preflight`: processing instructions,
+    /// DTDs, invalid UTF-8) makes a document not well-formed before it runs: one login body
+    /// with `<?pi?>` crashed `actq serve`.
     public static func read(_ bytes: [UInt8], names: Set<String>) -> XMLFields {
+        let notRead = XMLFields(rootName: nil, rootNamespace: nil, texts: [:], wellFormed: false)
+        guard (try? ActivityXML.preflight(Data(bytes), file: "")) != nil else { return notRead }
         let parser = XMLParser(data: Data(bytes))
         parser.shouldProcessNamespaces = true
         let collector = Collector(names: names)

@@ -79,6 +79,28 @@ import Testing
         }
     }
 
+    /// XML that Foundation's XMLParser crashed on (a processing instruction without data, found
+    /// by fuzzing the XML reader) or should never see, as anonymous login bodies: each is a 400,
+    /// and the server lives on.
+    @Test(arguments: setups)
+    func hostileXMLLoginsAre400AndTheServerLivesOn(_ setup: TestingSetup) async throws {
+        try await withClient(setup) { client in
+            let bodies: [[UInt8]] = [
+                Array("<login><?pi?></login>".utf8),
+                Array("<?xml\n<login><?xml?></login>".utf8),
+                Array("<!DOCTYPE login [<!ENTITY a \"b\">]><login/>".utf8),
+                Array("<login><userName>".utf8) + [0xFF] + Array("</userName></login>".utf8),
+            ]
+            for body in bodies {
+                let response = try await client.execute(uri: Self.base + "/authentication/user/login", method: .post,
+                                                        headers: [.contentType: "application/xml"], body: ByteBuffer(bytes: body))
+                #expect(response.status == .badRequest, "\(String(decoding: body, as: UTF8.self).debugDescription)")
+            }
+            let after = try await Self.login(client)
+            #expect(after.status == .noContent)
+        }
+    }
+
     @Test(arguments: setups)
     func wrongPasswordIs401AndNamesNoSecret(_ setup: TestingSetup) async throws {
         try await withClient(setup) { client in
