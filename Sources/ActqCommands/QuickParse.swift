@@ -13,7 +13,7 @@ import Foundation
 /// failing validation, a stray positional) returns nil and ArgumentParser parses the line, so
 /// every help text, error and completion script stays ArgumentParser's own.
 /// `QuickParseTests` hold it to ArgumentParser: the same names and kinds as `--experimental-dump-help`,
-/// the same values for a corpus of command lines, no property left unset.
+/// the same values for a corpus of command lines.
 enum QuickParse {
     /// The command to run for `arguments` (normalized by `ArgumentOrder`), or nil.
     static func command(_ arguments: [String]) -> QuickCommand? {
