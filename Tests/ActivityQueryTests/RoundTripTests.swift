@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    /// A query that begins with `and`, `or` or a modifier after a ';' keeps the ';' (on a line of
+    /// its own it would continue the query above). Found by fuzzing the script target: `fmt`
+    /// turned two queries into one.
+    @Test func aQueryStartingLikeAContinuationKeepsItsSemicolon() {
+        for (input, expected) in [
+            ("type =email; sort by id page 2", "type = email\n; sort by id page 2\n"),
+            ("status = open;\n\nsort by id desc page 2", "status = open\n\n; sort by id desc page 2\n"),
+            ("queue = 1;show all", "queue = 1\n; show all\n"),
+        ] {
+            let once = format(input)
+            #expect(once == expected)
+            #expect(format(once) == once)
+            #expect(ScriptParser.parse(SourceText(once)).filter { !$0.syntax.tokens.isEmpty }.count
+                    == ScriptParser.parse(SourceText(input)).filter { !$0.syntax.tokens.isEmpty }.count)
+        }
+    }
+
     @Test func fromURLOfExplainEqualsFmtForCanonicalQueries() {
         let canonical = [
             "customer = 1002 show all",

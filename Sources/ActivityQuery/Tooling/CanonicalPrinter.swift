@@ -124,6 +124,11 @@ public enum CanonicalPrinter {
                 startLine()
                 lines += inner
                 current = print(query, source: source.bytes, width: width)
+                // A query after another that begins with `and`, `or` or a modifier (it followed a
+                // ';') would continue the one above on a line of its own: the ';' stays.
+                if queryIndex > 0, let first = query.tokens.first, ContinuationRule.continuesQuery(first) {
+                    current = "; " + (current ?? "")
+                }
                 queryIndex += 1
                 continue
             }
