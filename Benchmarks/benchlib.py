@@ -44,3 +44,46 @@ def arguments(runs, tools=()):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed: apt-get install {tool}")
     return parser.parse_args()
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_serve(actq, store, port, env):
+    """`actq serve` on `store` at `port`, once it says it listens; exits the benchmark if it does not."""
+    server = subprocess.Popen([actq, "serve", "--db", store, "--port", str(port), "--log-level", "warning"],
+                              stderr=subprocess.PIPE, env=env)
+    line = server.stderr.readline().decode()
+    while "actq serve:" not in line:
+        if not line:
+            sys.exit("actq serve did not start")
+        line = server.stderr.readline().decode()
+    return server
+
+
+def login(base, user, password):
+    """A session from the emulator at `base` (…/system), logging in with curl."""
+    import json
+    import re
+    answer = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", "-X", "POST", "-H", "Content-Type: application/json",
+                             "--data-binary", "@-", f"{base}/ws/v12/authentication/user/login"],
+                            input=json.dumps({"userName": user, "password": password}).encode(), capture_output=True)
+    return re.search(r"(?im)^x-egain-session:\s*(\S+)", answer.stdout.decode()).group(1)
+
+
+def wrk(url, duration, headers=()):
+    """(requests/s, p99 ms) of `wrk -t2 -c32` against url; exits the benchmark on any non-2xx answer."""
+    import re
+    extra = [item for header in headers for item in ("-H", header)]
+    result = subprocess.run(["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", *extra, url], capture_output=True, text=True)
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout)
+    if failed:
+        sys.exit(f"wrk saw {failed.group(1)} failed responses:\n{result.stdout}")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout)
+    return rps, float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]

@@ -22,13 +22,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-from benchlib import OUT, ROOT, median_interleaved, timed
+from benchlib import OUT, ROOT, free_port, login, median_interleaved, start_serve, timed, wrk
 
 QUERY = "customer = 1080 and status = open"
 # What the local store runs for QUERY's first page (the count, then the rows).
@@ -45,23 +44,6 @@ def instructions(command, env=None):
     if completed.returncode != 0:
         sys.exit(f"{' '.join(command)} failed under valgrind: {completed.stderr.decode()[-800:]}")
     return int(re.search(r"Collected\s*:\s*(\d+)", completed.stderr.decode()).group(1))
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wrk(url, duration, headers=()):
-    """(requests/s, p99 ms) of wrk -t2 -c32 against url; exits on any non-2xx answer."""
-    extra = [item for header in headers for item in ("-H", header)]
-    result = subprocess.run(["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", *extra, url], capture_output=True, text=True)
-    if re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout):
-        sys.exit(f"wrk saw failed responses:\n{result.stdout}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", result.stdout).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", result.stdout)
-    return rps, float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
 
 
 def sqlite3_json_import(ndjson, target, schema):
@@ -178,19 +160,10 @@ def main():
     # The emulator on the imported store under wrk, against nginx serving the same body.
     port = free_port()
     base = f"http://127.0.0.1:{port}/system"
-    server = subprocess.Popen([args.actq, "serve", "--db", store, "--port", str(port), "--log-level", "warning"],
-                              stderr=subprocess.PIPE, env=env)
+    server = start_serve(args.actq, store, port, env)
     nginx = None
     try:
-        line = server.stderr.readline().decode()
-        while "actq serve:" not in line:
-            if not line:
-                sys.exit("actq serve did not start")
-            line = server.stderr.readline().decode()
-        login = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", "-X", "POST", "-H", "Content-Type: application/json",
-                                "--data-binary", "@-", f"{base}/ws/v12/authentication/user/login"],
-                               input=json.dumps({"userName": "demo", "password": PASSWORD}).encode(), capture_output=True)
-        session = re.search(r"(?im)^x-egain-session:\s*(\S+)", login.stdout.decode()).group(1)
+        session = login(base, "demo", PASSWORD)
         headers = (f"X-egain-session: {session}", "Accept: application/json")
         path = json.loads(subprocess.run([args.actq, "explain", "-e", QUERY, "--format", "json"], capture_output=True,
                                          env=env, check=True).stdout)["requests"][0]["url"]

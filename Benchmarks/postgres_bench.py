@@ -14,20 +14,13 @@ A throwaway cluster (the machine's PostgreSQL, default settings, fsync on) in Be
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
-from benchlib import OUT, ROOT, arguments, median_interleaved, timed
+from benchlib import OUT, ROOT, arguments, free_port, median_interleaved, timed
 
 QUERY = "customer = 1080 and status = open"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:

@@ -14,21 +14,13 @@
 import argparse
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import tempfile
 
-from benchlib import OUT, ROOT, median_interleaved, timed
+from benchlib import OUT, ROOT, free_port, login, median_interleaved, start_serve, timed, wrk
 
 PASSWORD = "bench-password"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main():
@@ -52,19 +44,9 @@ def main():
 
     port = free_port()
     base = f"http://127.0.0.1:{port}/system"
-    server = subprocess.Popen([args.actq, "serve", "--db", store, "--port", str(port), "--log-level", "warning"],
-                              stderr=subprocess.PIPE, env=env)
+    server = start_serve(args.actq, store, port, env)
     try:
-        line = server.stderr.readline().decode()
-        while "actq serve:" not in line:
-            if not line:
-                sys.exit("actq serve did not start")
-            line = server.stderr.readline().decode()
-
-        login = subprocess.run(["curl", "-s", "-D", "-", "-o", "/dev/null", "-X", "POST", "-H", "Content-Type: application/json",
-                                "--data-binary", "@-", f"{base}/ws/v12/authentication/user/login"],
-                               input=json.dumps({"userName": "demo", "password": PASSWORD}).encode(), capture_output=True)
-        session = re.search(r"(?im)^x-egain-session:\s*(\S+)", login.stdout.decode()).group(1)
+        session = login(base, "demo", PASSWORD)
         headers = ["-H", f"X-egain-session: {session}", "-H", "Accept: application/json"]
 
         # A selective search: one customer's open activities.
@@ -73,15 +55,7 @@ def main():
         path = json.loads(request.stdout)["requests"][0]["url"]
         url = f"http://127.0.0.1:{port}/system{path}"
 
-        wrk = subprocess.run(["wrk", "-t2", "-c32", f"-d{args.duration}s", "--latency",
-                              "-H", f"X-egain-session: {session}", "-H", "Accept: application/json", url],
-                             capture_output=True, text=True)
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", wrk.stdout).group(1))
-        p99_text = re.search(r"99%\s+([\d.]+)(us|ms|s)", wrk.stdout)
-        p99 = float(p99_text.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99_text.group(2)]
-        non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", wrk.stdout)
-        if non_2xx:
-            sys.exit(f"wrk saw {non_2xx.group(1)} failed responses:\n{wrk.stdout}")
+        rps, p99 = wrk(url, args.duration, (f"X-egain-session: {session}", "Accept: application/json"))
 
         # One query end to end, the same session for both.
         remote_env = dict(env, ACTQ_SESSION=session)
