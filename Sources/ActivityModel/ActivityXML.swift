@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// The API's XML form of activities. Elements are matched by namespace URI and local name, never
 /// by prefix (prefixes differ between responses).
@@ -27,101 +24,28 @@ public enum ActivityXML {
 
     /// Reads the activities of an XML document, handing each to `body`.
     public static func read(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws {
-        try preflight(data, file: file)
-        _ = try run(XMLParser(data: data), file: file, body)
+        _ = try readResponse(data: data, file: file, body)
     }
 
     /// Reads a search answer: its activities, and the `paginationInfo` count when it has one.
     public static func readResponse(data: Data, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {
-        try preflight(data, file: file)
-        return try run(XMLParser(data: data), file: file, body)
-    }
-
-    /// What Foundation's XMLParser must never see, refused before it runs (it traps or crashes
-    /// on some of it, found by fuzzing): invalid UTF-8 in a document that is UTF-8 (the default,
-    /// and what the API sends; libxml2 hands some invalid names on), processing instructions
-    /// (one without data makes it read a null pointer), and DTDs (the API has none, and entity
-    /// definitions are how "billion laughs" documents expand). A document that declares another
-    /// encoding is converted by libxml2 and left to it.
-    static func preflight(_ data: Data, file: String) throws {
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            func fail(at offset: Int, _ message: String) -> ImportError {
-                var line = 1
-                var column = 1
-                for byte in bytes[..<offset] {
-                    if byte == 0x0A { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
-                }
-                return ImportError(location: "\(file):\(line):\(column)", message: "malformed XML: " + message)
-            }
-            let declared = declaredEncoding(bytes)
-            if declared == nil || declared == "utf-8" || declared == "utf8", let bad = UTF8Validation.firstInvalidOffset(bytes) {
-                throw fail(at: bad, "not valid UTF-8 (byte 0x\(String(bytes[bad], radix: 16, uppercase: true)))")
-            }
-            // The XML declaration may open the document (after a byte order mark); nothing else
-            // may start with "<?" or "<!DOCTYPE" / "<!ENTITY".
-            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-            let opening = Array("<?xml".utf8)
-            // A declaration holds pseudo-attributes only: one with a "<" before its "?>" is not
-            // one, and is refused below as a processing instruction (libxml2 would report it and
-            // read on, into whatever the "?>" ended; found by fuzzing).
-            if bytes[start...].starts(with: opening), start + 5 < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start + 5]),
-               let end = (start..<(bytes.count - 1)).first(where: { bytes[$0] == 0x3F && bytes[$0 + 1] == 0x3E }),
-               !bytes[(start + 2)..<end].contains(0x3C) {
-                start = end + 2
-            }
-            var index = start
-            while index + 1 < bytes.count {
-                if bytes[index] == 0x3C {
-                    if bytes[index + 1] == 0x3F { throw fail(at: index, "processing instructions (<?…?>) are not accepted") }
-                    if bytes[index + 1] == 0x21, bytes[(index + 2)...].starts(with: doctype) || bytes[(index + 2)...].starts(with: entity) {
-                        throw fail(at: index, "DTDs and entity declarations are not accepted")
+        do {
+            return try withoutActuallyEscaping(body) { body in
+                try data.withUnsafeBytes { raw in
+                    try XMLReader.read(raw.bindMemory(to: UInt8.self)) { reader in
+                        var builder = Builder(file: file, body: body)
+                        while let event = try reader.next() { try builder.handle(event, &reader) }
+                        return builder.count
                     }
                 }
-                index += 1
             }
-        }
-    }
-
-    private static let doctype = Array("DOCTYPE".utf8)
-    private static let entity = Array("ENTITY".utf8)
-
-    /// The `encoding` of an XML declaration, lower-cased, when the document starts with one.
-    private static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        let head = String(decoding: bytes.prefix(200), as: UTF8.self)
-        guard head.hasPrefix("<?xml"), let end = head.range(of: "?>") else { return nil }
-        let declaration = head[..<end.lowerBound]
-        guard let key = declaration.range(of: "encoding") else { return nil }
-        let rest = declaration[key.upperBound...].drop { $0 == " " || $0 == "=" }
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
-        return String(rest.dropFirst().prefix { $0 != quote }).lowercased()
-    }
-
-    private static func run(_ parser: XMLParser, file: String, _ body: (Activity, RecordLocation) throws -> Void) throws -> Int? {
-        try withoutActuallyEscaping(body) { body in
-            let reader = Reader(file: file, parser: parser, body: body)
-            try run(parser, reader: reader, file: file)
-            return reader.count
-        }
-    }
-
-    private static func run(_ parser: XMLParser, reader: Reader, file: String) throws {
-        parser.shouldProcessNamespaces = true
-        parser.delegate = reader
-        let finished = parser.parse()
-        parser.delegate = nil
-        if let failure = reader.failure { throw failure }
-        if !finished {
-            let message = parser.parserError.map { ($0 as NSError).localizedDescription } ?? "malformed XML"
-            throw ImportError(location: "\(file):\(parser.lineNumber):\(parser.columnNumber)", message: "malformed XML: \(message)")
-        }
-        if !reader.sawRoot {
-            throw ImportError(location: file, message: "no <activities> element in namespace \(activityNamespace)")
+        } catch let error as XMLReader.SyntaxError {
+            throw ImportError(location: "\(file):\(error.line):\(error.column)", message: "malformed XML: \(error.message)")
         }
     }
 
     /// Builds each `<activity>` into a JSON resource and hands it on when its element closes.
-    private final class Reader: NSObject, XMLParserDelegate {
+    private struct Builder {
         struct Node {
             var name: String
             var members: [JSONMember] = []
@@ -153,113 +77,87 @@ public enum ActivityXML {
         }
 
         let file: String
-        let parser: XMLParser
         let body: (Activity, RecordLocation) throws -> Void
         var stack: [Node] = []
         var depth = 0
         var index = 0
         var startLine = 0
-        var sawRoot = false
-        var failure: Error?
         /// `paginationInfo.count` of a search answer (actq writes it after the activities).
         var count: Int?
 
-        init(file: String, parser: XMLParser, body: @escaping (Activity, RecordLocation) throws -> Void) {
+        init(file: String, body: @escaping (Activity, RecordLocation) throws -> Void) {
             self.file = file
-            self.parser = parser
             self.body = body
         }
 
-        func fail(_ message: String) {
-            guard failure == nil else { return }
-            failure = ImportError(location: "\(file):\(parser.lineNumber):\(parser.columnNumber)", message: message)
-            parser.abortParsing()
+        mutating func handle(_ event: XMLReader.Event, _ reader: inout XMLReader) throws {
+            switch event {
+            case .start(let name, let attributes): try start(name, attributes, &reader)
+            case .text(let text): if !stack.isEmpty { stack[stack.count - 1].text += text }
+            case .end: try end(&reader)
+            }
         }
 
-        func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                    attributes: [String: String] = [:]) {
+        private mutating func start(_ name: XMLReader.Name, _ attributes: [XMLReader.Attribute], _ reader: inout XMLReader) throws {
             depth += 1
             if depth == 1 {
-                guard name == "activities", namespaceURI == ActivityXML.activityNamespace else {
-                    fail("expected <activities> in namespace \(ActivityXML.activityNamespace), found <\(qualifiedName ?? name)>"
-                         + (namespaceURI.map { " in namespace \($0)" } ?? ""))
-                    return
+                guard name.local == "activities", name.namespace == ActivityXML.activityNamespace else {
+                    throw reader.error("expected <activities> in namespace \(ActivityXML.activityNamespace), found <\(name.qualified)>"
+                                       + (name.namespace.map { " in namespace \($0)" } ?? ""))
                 }
-                sawRoot = true
                 return
             }
             if depth == 2 {
-                guard name == "activity" || name == "paginationInfo", namespaceURI == ActivityXML.activityNamespace else {
-                    fail("expected <activity> in namespace \(ActivityXML.activityNamespace), found <\(qualifiedName ?? name)>")
-                    return
+                guard name.local == "activity" || name.local == "paginationInfo", name.namespace == ActivityXML.activityNamespace else {
+                    throw reader.error("expected <activity> in namespace \(ActivityXML.activityNamespace), found <\(name.qualified)>")
                 }
-                startLine = parser.lineNumber
+                startLine = reader.line()
             }
-            var node = Node(name: XMLName.decode(name))
-            // Attributes come unordered: put them in the order the JSON form uses.
+            var node = Node(name: XMLName.decode(name.local))
+            // In the order the JSON form uses: id, rel, href, then any others by name.
             let order = ["id", "rel", "href"]
-            let keys = attributes.keys.sorted { lhs, rhs in
-                (order.firstIndex(of: lhs) ?? order.count, lhs) < (order.firstIndex(of: rhs) ?? order.count, rhs)
+            let sorted = attributes.sorted { lhs, rhs in
+                (order.firstIndex(of: lhs.name.qualified) ?? order.count, lhs.name.qualified)
+                    < (order.firstIndex(of: rhs.name.qualified) ?? order.count, rhs.name.qualified)
             }
-            for key in keys where !key.hasPrefix("xmlns") {
-                let value = attributes[key]!
+            for attribute in sorted {
+                let key = attribute.name.qualified
+                let value = attribute.value
                 let isID = key == "id" && !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
                 node.members.append(JSONMember(key, isID ? .number(value) : .string(value)))
             }
             stack.append(node)
         }
 
-        func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if !stack.isEmpty { stack[stack.count - 1].text += string }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        private mutating func end(_ reader: inout XMLReader) throws {
             defer { depth -= 1 }
             guard depth >= 2, let node = stack.popLast() else { return }
-            let value: JSONValue
-            if node.members.isEmpty {
-                value = .string(node.text)
-            } else {
-                value = .object(JSONObject(node.members))
-            }
+            let value: JSONValue = node.members.isEmpty ? .string(node.text) : .object(JSONObject(node.members))
             if stack.isEmpty, node.name == "paginationInfo" {
                 if case .object(let info) = value, case .string(let text)? = info["count"] {
                     guard let total = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), total >= 0 else {
-                        fail("paginationInfo count '\(text)' is not a count")
-                        return
+                        throw reader.error("paginationInfo count '\(text)' is not a count")
                     }
                     count = total
                 }
                 return
             }
-            if stack.isEmpty {
-                // A whole <activity>.
-                guard case .object(let object) = value else {
-                    fail("an <activity> element needs an id attribute and children")
-                    return
-                }
-                let location = RecordLocation(file: file, index: index, line: startLine, isLineBased: false)
-                do {
-                    try body(try Activity(resource: object), location)
-                } catch let error as ActivityFormatError {
-                    failure = ImportError(location: location.description, message: error.message)
-                    parser.abortParsing()
-                } catch {
-                    failure = error
-                    parser.abortParsing()
-                }
-                index += 1
+            guard stack.isEmpty else {
+                stack[stack.count - 1].add(node.name, value, alwaysList: ActivityXML.listElements.contains(node.name))
+                stack[stack.count - 1].text = ""
                 return
             }
-            stack[stack.count - 1].add(node.name, value, alwaysList: ActivityXML.listElements.contains(node.name))
-            stack[stack.count - 1].text = ""
-        }
-
-        func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
-            if failure == nil {
-                failure = ImportError(location: "\(file):\(parser.lineNumber):\(parser.columnNumber)",
-                                      message: "malformed XML: \((parseError as NSError).localizedDescription)")
+            // A whole <activity>.
+            guard case .object(let object) = value else {
+                throw reader.error("an <activity> element needs an id attribute and children")
             }
+            let location = RecordLocation(file: file, index: index, line: startLine, isLineBased: false)
+            do {
+                try body(try Activity(resource: object), location)
+            } catch let error as ActivityFormatError {
+                throw ImportError(location: location.description, message: error.message)
+            }
+            index += 1
         }
     }
 
@@ -273,7 +171,7 @@ public enum ActivityXML {
     /// One `<activity>` element for a resource.
     public static func element(_ resource: JSONObject) -> String {
         var output = "<activity"
-        if let id = resource["id"] { output += " id=\"\(escape(scalar(id)))\"" }
+        if let id = resource["id"] { output += " id=\"\(escape(scalar(id), inAttribute: true))\"" }
         output += ">"
         for member in resource.members where member.key != "id" {
             write(member.key, member.value, parent: "activity", into: &output)
@@ -313,9 +211,9 @@ public enum ActivityXML {
             for member in object.members {
                 switch member.value {
                 case .string(let text) where ["id", "rel", "href"].contains(member.key):
-                    output += " \(member.key)=\"\(escape(text))\""
+                    output += " \(member.key)=\"\(escape(text, inAttribute: true))\""
                 case .number(let text) where member.key == "id":
-                    output += " id=\"\(escape(text))\""
+                    output += " id=\"\(escape(text, inAttribute: true))\""
                 default:
                     children.append(member)
                 }
@@ -332,8 +230,9 @@ public enum ActivityXML {
         }
     }
 
-    /// Text with `&`, `<`, `>` and quotes escaped for XML.
-    public static func escape(_ text: String) -> String {
+    /// Text with `&`, `<`, `>` and quotes escaped for XML; in an attribute value also tabs and
+    /// line feeds, which a reader would otherwise turn into spaces.
+    public static func escape(_ text: String, inAttribute: Bool = false) -> String {
         var output = ""
         output.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -344,6 +243,8 @@ public enum ActivityXML {
             case "\"": output += "&quot;"
             case "'": output += "&apos;"
             case "\r": output += "&#13;"
+            case "\n" where inAttribute: output += "&#10;"
+            case "\t" where inAttribute: output += "&#9;"
             default:
                 if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
                     // Not representable in XML 1.0; keep the text readable.

@@ -40,7 +40,7 @@ struct CountPrinter {
             return "value,count\n" + groups.map { CSVResultWriter.field($0.value ?? "") + ",\($0.count)\n" }.joined()
         case .xml:
             return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<counts count=\"\(total)\">\n"
-                + groups.map { "  <group" + ($0.value.map { " value=\"\(ActivityXML.escape($0))\"" } ?? "") + " count=\"\($0.count)\"/>\n" }.joined()
+                + groups.map { "  <group" + ($0.value.map { " value=\"\(ActivityXML.escape($0, inAttribute: true))\"" } ?? "") + " count=\"\($0.count)\"/>\n" }.joined()
                 + "</counts>\n"
         case .table, .vertical:
             let labels = groups.map { TableLayout.sanitize($0.value ?? "(none)") }

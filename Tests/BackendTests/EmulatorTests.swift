@@ -79,9 +79,9 @@ import Testing
         }
     }
 
-    /// XML that Foundation's XMLParser crashed on (a processing instruction without data, found
-    /// by fuzzing the XML reader) or should never see, as anonymous login bodies: each is a 400,
-    /// and the server lives on.
+    /// XML that crashed the server when Foundation's XMLParser read it (a processing instruction
+    /// without data, found by fuzzing), DTDs and invalid UTF-8, as anonymous login bodies: each
+    /// is a 400, and the server lives on.
     @Test(arguments: setups)
     func hostileXMLLoginsAre400AndTheServerLivesOn(_ setup: TestingSetup) async throws {
         try await withClient(setup) { client in
