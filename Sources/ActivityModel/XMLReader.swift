@@ -25,11 +25,13 @@ public struct XMLReader {
         public var qualified: String
     }
 
+    /// An attribute of a start tag, its value with references replaced and white space normalized.
     public struct Attribute: Equatable, Sendable {
         public var name: Name
         public var value: String
     }
 
+    /// What `next()` reads.
     public enum Event: Equatable, Sendable {
         /// An element opens (an empty-element tag gives `start` and then `end`). Namespace
         /// declarations (`xmlns`, `xmlns:p`) are not among the attributes.
@@ -75,6 +77,7 @@ public struct XMLReader {
         }
     }
 
+    /// Reads `bytes` with a reader handed to `body` (see the other `read`).
     public static func read<Result>(_ bytes: [UInt8], _ body: (inout XMLReader) throws -> Result) throws -> Result {
         try bytes.withUnsafeBufferPointer { try read($0, body) }
     }
@@ -116,6 +119,7 @@ public struct XMLReader {
 
     // MARK: Events
 
+    /// The next event, or nil at the end of a well-formed document; throws at the first error.
     public mutating func next() throws -> Event? {
         if pendingEnd {
             pendingEnd = false

@@ -9,9 +9,10 @@ leaks are written to .build-fuzz/findings/TARGET and fail the run. Prints one li
 executions, executions per second, corpus size, findings.
 
 Leaks are looked for in two ways. While fuzzing, LeakSanitizer runs only at exit: with
-libFuzzer's per-input leak check, every input after which Foundation keeps memory (XMLParser,
-JSONSerialization) makes it scan the whole heap: the xml target ran at 301 inputs/s over 362,000
-inputs with it and at 2,752/s over 1.1 million without. Then a second pass runs every unit of the
+libFuzzer's per-input leak check, every input after which Foundation keeps memory (its
+XMLParser, which actq used before it read XML itself, and JSONSerialization) makes it scan the
+whole heap: the xml target ran at 301 inputs/s over 362,000 inputs with it and at 2,752/s over
+1.1 million without. Then a second pass runs every unit of the
 final corpus once with the per-input leak check on (`leak pass` in the output): every input
 that found new coverage is checked for leaks, as it would be in a per-input run.
 """
@@ -125,8 +126,8 @@ def main():
     parser.add_argument("--runs", type=int, default=0, help="stop after this many executions (0: by time)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--fork", type=int, default=0,
-                        help="run in N child processes that libFuzzer restarts (the xml target needs it for long "
-                             "runs: Foundation's XMLParser leaks an error object per malformed document)")
+                        help="run in N child processes that libFuzzer restarts (for a target whose memory grows "
+                             "in long runs)")
     parser.add_argument("--timeout", type=int, default=10,
                         help="seconds of wall clock one input may take (raise it when the machine is shared)")
     parser.add_argument("targets", nargs="*", default=TARGETS)

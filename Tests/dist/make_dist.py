@@ -19,7 +19,7 @@ DIST = os.path.join(ROOT, "dist")
 # What the binaries link dynamically, as Debian packages (the Swift runtime is linked in);
 # libcurl4 for actq-mcp (the MCP SDK uses Foundation's networking); glibc 2.36 for packed
 # relative relocations (DT_RELR, see the Makefile's release flags).
-DEPENDS = "libc6 (>= 2.36), libgcc-s1, libstdc++6, libsqlite3-0, libedit2, libxml2, zlib1g, libcurl4"
+DEPENDS = "libc6 (>= 2.36), libgcc-s1, libstdc++6, libsqlite3-0, libedit2, zlib1g, libcurl4"
 
 
 def run(command, **kwargs):

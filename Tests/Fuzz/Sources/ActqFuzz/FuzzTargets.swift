@@ -117,8 +117,29 @@ enum FuzzTarget: String, CaseIterable {
         try? ActivityReader.read(bytes: bytes, name: "fuzz", format: .ndjson) { _, _ in }
     }
 
-    /// The XML reader: activities it reads, written as XML again, read back the same.
+    /// The XML reader: its events nest, its errors lie inside the input; activities it reads,
+    /// written as XML again, read back the same; login and error bodies are read without a trap.
     static func xml(_ bytes: [UInt8]) {
+        do {
+            try XMLReader.read(bytes) { reader in
+                var open: [XMLReader.Name] = []
+                while let event = try reader.next() {
+                    switch event {
+                    case .start(let name, _): open.append(name)
+                    case .end(let name): require(open.popLast() == name, "an end event for an element not open: \(name)")
+                    case .text: require(!open.isEmpty, "text outside the root element")
+                    }
+                }
+                require(open.isEmpty, "the document ended with elements open")
+            }
+        } catch let error as XMLReader.SyntaxError {
+            // Offsets are in the document as read (UTF-8, perhaps converted): at most 4 bytes a byte.
+            require(error.offset >= 0 && error.offset <= 4 * bytes.count + 4 && error.line >= 1 && error.column >= 1,
+                    "an error outside the input: \(error)")
+        } catch {
+            require(false, "not a syntax error: \(error)")
+        }
+        _ = XMLFields.read(bytes, names: ["userName", "password", "code", "developerMessage"])
         var first: [JSONObject] = []
         guard (try? ActivityXML.read(data: Data(bytes), file: "fuzz", { activity, _ in first.append(activity.resource) })) != nil,
               !first.isEmpty else { return }
