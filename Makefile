@@ -48,8 +48,12 @@ build: deps
 # Release builds link with lld, packing relative relocations (DT_RELR, glibc 2.36): the dynamic
 # loader then applies the binary's ~150,000 relative relocations from a bitmap, ~0.8 M fewer
 # instructions at every start than gold's table (Benchmarks/performance_bench.py).
+# They also export no dynamic symbols: the static standard library's link arguments ask for
+# -export-dynamic, which put ~53,000 symbols into the dynamic symbol table, and the runtime's
+# start-up dladdr() scans them all (~1.6 M instructions at every start); nothing looks them up.
 LLD := $(wildcard $(dir $(realpath $(shell command -v $(SWIFT) 2>/dev/null)))ld.lld)
-RELEASE_FLAGS = -c release --static-swift-stdlib $(if $(LLD),--toolset $(CURDIR)/.build/lld-toolset.json) $(BUILD_FLAGS)
+RELEASE_FLAGS = -c release --static-swift-stdlib $(if $(LLD),--toolset $(CURDIR)/.build/lld-toolset.json) \
+	-Xlinker --no-export-dynamic $(BUILD_FLAGS)
 
 .build/lld-toolset.json:
 	@mkdir -p .build

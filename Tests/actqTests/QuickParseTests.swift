@@ -138,3 +138,12 @@ import Testing
         #expect(quick.stdout.contains("/ws/v12/interaction/activity?"))
     }
 }
+
+/// The system's zone found without `TimeZone.current` (which costs most of a cold start's
+/// remaining work in Foundation) is the zone `TimeZone.current` finds.
+@Suite struct SystemTimeZoneTests {
+    @Test func theSystemZoneIsFoundationsCurrentZone() {
+        #expect(TimeZoneParser.system().identifier == TimeZone.current.identifier)
+        #expect(TimeZoneParser.system().secondsFromGMT(for: Date()) == TimeZone.current.secondsFromGMT(for: Date()))
+    }
+}
