@@ -177,20 +177,24 @@ struct GlobalOptions {
 }
 
 enum TimeZoneParser {
-    /// The system's zone as `TimeZone.current` finds it, for less on the common path: with `TZ`
-    /// unset, the zone `/etc/localtime` links to. (`TimeZone.current` builds the whole
-    /// environment as a dictionary to look for `TZ`: ~0.8 M instructions at every start.) `TZ`
-    /// set, or a link that names no zone, is left to Foundation.
+    /// The system's zone as `TimeZone.current` finds it, for less on the common path: the zone
+    /// `TZ` names or, with `TZ` unset, the zone `/etc/localtime` links to. (`TimeZone.current`
+    /// builds the whole environment as a dictionary to look for `TZ`: ~0.8 M instructions at
+    /// every start.) Anything else (`TZ` empty, a path or a POSIX rule; a copied file) is left
+    /// to Foundation, so that the zone is the same as everywhere else.
     static func system() -> TimeZone {
-        guard getenv("TZ") == nil else { return .current }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        let length = readlink("/etc/localtime", &buffer, buffer.count - 1)
-        guard length > 0 else { return .current }
-        let target = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let marker = target.range(of: "zoneinfo/"), let zone = TimeZone(identifier: String(target[marker.upperBound...])) else {
-            return .current
+        let identifier: String
+        if let tz = getenv("TZ") {
+            identifier = String(cString: tz)
+            guard let first = identifier.utf8.first, first != UInt8(ascii: ":"), first != UInt8(ascii: "/") else { return .current }
+        } else {
+            var buffer = [CChar](repeating: 0, count: 1024)
+            let length = readlink("/etc/localtime", &buffer, buffer.count - 1)
+            let target = String(decoding: buffer[..<max(0, length)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard let marker = target.range(of: "zoneinfo/") else { return .current }
+            identifier = String(target[marker.upperBound...])
         }
-        return zone
+        return TimeZone(identifier: identifier) ?? .current
     }
 
     static func parse(_ text: String) -> TimeZone? {
