@@ -34,6 +34,20 @@ import Testing
         }
     }
 
+    /// The canonical parameter order is the order of `FixedFilter`'s cases, with custom
+    /// attributes after `lastModifiedDate`.
+    @Test func canonicalOrderIsTheOrderOfTheCases() {
+        let fixed = FixedFilter.allCases
+        for (i, a) in fixed.enumerated() {
+            for (j, b) in fixed.enumerated() {
+                #expect(Filter.canonicallyPrecedes(.fixed(a), .fixed(b)) == (i < j), "\(a) before \(b)")
+            }
+            let beforeCustom = i <= fixed.firstIndex(of: .lastModifiedDate)!
+            #expect(Filter.canonicallyPrecedes(.fixed(a), .custom("x")) == beforeCustom, "\(a) before custom.x")
+            #expect(Filter.canonicallyPrecedes(.custom("x"), .fixed(a)) == !beforeCustom, "custom.x before \(a)")
+        }
+    }
+
     /// The tokens cover every byte of any input, in order, without gaps or overlaps.
     @Test func lexerIsLossless() {
         var random = SplitMix64(seed: 7)

@@ -43,9 +43,11 @@ struct Planner {
         }
     }
 
-    /// The filter's logical shape over atoms: alternatives of one atom each (a condition is one,
-    /// a list one per value), and AND / OR of shapes.
-    indirect enum Shape {
+    /// The filter's logical shape over atoms: one atom (a condition), alternatives of one atom
+    /// each (a list, one per value), and AND / OR of shapes. Not `indirect`: the arrays are
+    /// indirection enough, and a box per condition is an allocation per condition.
+    enum Shape {
+        case atom(Int)
         case atoms([Int])
         case and([Shape])
         case or([Shape])
@@ -67,12 +69,13 @@ struct Planner {
                 notes: [DiagnosticNote("raise it with --max-requests, or narrow the 'or' and 'in (…)' parts")]))
             return (nil, assembler.diagnostics)
         }
-        let conjunctions = Self.expand(shape)
-        if conjunctions.count == 1 {
-            for index in conjunctions[0] { apply(atoms[index], to: &assembler) }
+        if count == 1 {
+            // One way to meet the filter (no 'or', no list: the usual query): its atoms in the
+            // order written, without the normal form's arrays of arrays.
+            Self.forEachAtom(in: shape) { apply(atoms[$0], to: &assembler) }
             return (assembler.finish(queryRange: queryRange).map(QueryPlan.init), assembler.diagnostics)
         }
-        return planAlternatives(conjunctions, base: assembler, filterRange: filterRange, queryRange: queryRange)
+        return planAlternatives(Self.expand(shape), base: assembler, filterRange: filterRange, queryRange: queryRange)
     }
 
     /// Each conjunction is an API query of its own, checked with the API's rules; those that can
@@ -133,6 +136,7 @@ struct Planner {
     /// How many conjunctions a shape expands to (saturating, so that a huge query cannot overflow).
     static func alternativeCount(_ shape: Shape) -> Int {
         switch shape {
+        case .atom: return 1
         case .atoms(let indices): return indices.count
         case .or(let parts): return parts.reduce(0) { min(Int.max / 2, $0 + alternativeCount($1)) }
         case .and(let parts):
@@ -143,7 +147,16 @@ struct Planner {
         }
     }
 
-    /// The disjunctive normal form: AND distributed over OR, in the order written.
+    /// Every atom of a shape, in the order written: the one conjunction of a shape whose
+    /// `alternativeCount` is 1.
+    static func forEachAtom(in shape: Shape, _ body: (Int) -> Void) {
+        switch shape {
+        case .atom(let index): body(index)
+        case .atoms(let indices): indices.forEach(body)
+        case .and(let parts), .or(let parts): for part in parts { forEachAtom(in: part, body) }
+        }
+    }
+
     /// A value as the language writes it.
     static func written(_ value: QueryAssembler.Value) -> String {
         switch value {
@@ -153,8 +166,10 @@ struct Planner {
         }
     }
 
+    /// The disjunctive normal form: AND distributed over OR, in the order written.
     static func expand(_ shape: Shape) -> [[Int]] {
         switch shape {
+        case .atom(let index): return [[index]]
         case .atoms(let indices): return indices.map { [$0] }
         case .or(let parts): return parts.flatMap(expand)
         case .and(let parts):

@@ -81,7 +81,7 @@ public enum PercentEncoding {
     /// clients send them; the `$attribute` list keeps its commas. Other values encode them.
     static func readable(for name: String) -> Set<UInt8> {
         if name == API.Parameter.attribute { return [UInt8(ascii: ",")] }
-        if FixedFilter(rawValue: name)?.spec.kind == .date { return [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":")] }
+        if FixedFilter(rawValue: name)?.kind == .date { return [UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: ","), UInt8(ascii: ":")] }
         return []
     }
 

@@ -11,9 +11,14 @@ public struct DateRange: Hashable, Sendable, Codable {
 
     /// Intersection with another range: the later start and the earlier end.
     public func intersected(with other: DateRange) -> DateRange {
-        DateRange(
-            start: [start, other.start].compactMap { $0 }.max(),
-            end: [end, other.end].compactMap { $0 }.min())
+        DateRange(start: Self.bound(start, other.start, by: max), end: Self.bound(end, other.end, by: min))
+    }
+
+    /// `pick` of two bounds when both are given, else the one that is.
+    private static func bound(_ a: Int64?, _ b: Int64?, by pick: (Int64, Int64) -> Int64) -> Int64? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return pick(a, b)
     }
 
     public var isEmpty: Bool {
@@ -141,12 +146,23 @@ public struct ActivityQuery: Hashable, Sendable, Codable {
     public subscript(filter: Filter) -> FilterValue? {
         get { entries.first { $0.filter == filter }?.value }
         set {
-            entries.removeAll { $0.filter == filter }
+            // One entry per filter, in canonical order: replaced in place when it is set already.
+            if let existing = entries.firstIndex(where: { $0.filter == filter }) {
+                if let newValue {
+                    entries[existing] = Entry(filter: filter, value: newValue)
+                } else {
+                    entries.remove(at: existing)
+                }
+                return
+            }
             guard let newValue else { return }
             let index = entries.firstIndex { Filter.canonicallyPrecedes(filter, $0.filter) } ?? entries.endIndex
             entries.insert(Entry(filter: filter, value: newValue), at: index)
         }
     }
+
+    /// Room for `count` filters without growing (a query being assembled grows one at a time).
+    mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 
     /// The date range of a date filter, if it is set.
     public func dateRange(of filter: FixedFilter) -> DateRange? {

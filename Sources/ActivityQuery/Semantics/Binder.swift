@@ -77,7 +77,7 @@ public struct Binder {
             problems.append(.error(.countField, at: fieldToken.range, "counting by a custom attribute is not supported: an activity may hold several values"))
             return nil
         }
-        guard field.spec.kind == .date else {
+        guard field.kind == .date else {
             if let unit = count.unit {
                 problems.append(.error(.countField, at: unit.range, "'per' applies to date fields; '\(field.name)' is counted by value"))
                 return nil
@@ -252,7 +252,7 @@ public struct Binder {
         }
         if let dateField = field.dateFilter {
             guard let dates = bindDateCondition(field, op: op, value: condition.value) else { return nil }
-            return .atoms([atom(.date(dateField, dates, range: range))])
+            return .atom(atom(.date(dateField, dates, range: range)))
         }
         guard op.kind == .equal else {
             let what = op.keyword == .in ? "'in [ .. ]'" : "'\(text(op))'"
@@ -266,7 +266,7 @@ public struct Binder {
             return nil
         }
         guard let value = value(of: token, for: field) else { return nil }
-        return .atoms([atom(.equal(field, value, range: range, display: nil))])
+        return .atom(atom(.equal(field, value, range: range, display: nil)))
     }
 
     /// The value of a string token, or nil after reporting its bad escapes.

@@ -8,10 +8,21 @@
 public enum FixedFilter: String, CaseIterable, Hashable, Sendable, Codable {
     case customer, `case`, status, mode, assignedTo, queue, createdDate, lastModifiedDate, assignedUserName, type
 
-    /// Everything actq knows about the filter. The switch is exhaustive: a new case does not
-    /// compile until it is described.
-    public var spec: FilterSpec {
-        switch self {
+    /// Everything actq knows about the filter (described once, in `describe`).
+    public var spec: FilterSpec { Self.specs[rank] }
+
+    /// The kind of value the filter takes (read without copying the rest of the spec: every
+    /// condition of every query asks).
+    public var kind: Filter.ValueKind { Self.specs[rank].kind }
+
+    /// Every filter's spec, in canonical order: `describe` builds arrays and strings, and the
+    /// binder and the planner ask for a spec several times per condition.
+    private static let specs: [FilterSpec] = allCases.map(describe)
+
+    /// What the filter is. The switch is exhaustive: a new case does not compile until it is
+    /// described.
+    private static func describe(_ filter: FixedFilter) -> FilterSpec {
+        switch filter {
         case .customer:
             FilterSpec(kind: .id, column: "customer_id", resourcePath: ["customer"],
                        summary: "Customer ID (positive integer). Exact match: 1080 never matches 10801.")
@@ -133,11 +144,11 @@ public enum Filter: Hashable, Sendable, Codable {
         }
     }
 
-    public var valueKind: ValueKind { fixedFilter?.spec.kind ?? .text }
+    public var valueKind: ValueKind { fixedFilter?.kind ?? .text }
 
     /// The fixed filter, if this is a date filter.
     public var dateFilter: FixedFilter? {
-        if case .fixed(let filter) = self, filter.spec.kind == .date { return filter }
+        if case .fixed(let filter) = self, filter.kind == .date { return filter }
         return nil
     }
 
@@ -199,8 +210,22 @@ public enum Filter: Hashable, Sendable, Codable {
 }
 
 extension FixedFilter {
-    /// The position in canonical order.
-    var rank: Int { FixedFilter.allCases.firstIndex(of: self)! }
+    /// The position in canonical order (the order of the cases, as `allCases` lists them; a
+    /// test holds the two together). A switch: filters are ranked each time one is added to a query.
+    var rank: Int {
+        switch self {
+        case .customer: 0
+        case .case: 1
+        case .status: 2
+        case .mode: 3
+        case .assignedTo: 4
+        case .queue: 5
+        case .createdDate: 6
+        case .lastModifiedDate: 7
+        case .assignedUserName: 8
+        case .type: 9
+        }
+    }
 }
 
 /// ASCII case folding on bytes (the language's keywords and field names are ASCII).

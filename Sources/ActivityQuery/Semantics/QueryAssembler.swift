@@ -12,6 +12,7 @@ struct QueryAssembler {
 
     init() {
         origins.reserveCapacity(8)
+        query.reserveCapacity(8)
     }
     private var windowOrigin: SourceRange?
     private(set) var failed = false
