@@ -49,6 +49,8 @@ let package = Package(
             dependencies: [
                 "ActivityQuery", "ActivityModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_column_* on GRDB's statements, for rows served without a copy.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

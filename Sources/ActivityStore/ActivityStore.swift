@@ -2,6 +2,7 @@ import ActivityModel
 import ActivityQuery
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The local backend: activities in SQLite, indexed for every filter and sort key, answering
 /// `ActivityQuery` with exactly the API's semantics.
@@ -408,31 +409,40 @@ public final class ActivityStore: ActivityStoring, Sendable {
     /// they come. Several alternatives are one SQL query (their conditions ORed), so the union,
     /// its order and its count come from SQLite directly.
     public func search(_ plan: QueryPlan, all: Bool = false, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
-        try run(plan, all: all) { row in
+        try run(plan, all: all) { row, _ in
             try body(ResultRow(id: row[0], json: try plan.presented(row[1])))
         }
     }
 
-    /// `search` for servers: each activity's JSON as the UTF-8 bytes SQLite holds, without making
-    /// a `String` of them (valid only during the call). Named attribute lists take `search`.
-    public func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary {
-        if plan.projectsAttributes { return try search(plan) { row in try body(Data(row.json.utf8)) } }
-        return try run(plan, all: false) { row in
-            try row.withUnsafeData(atIndex: 1) { data in try body(data ?? Data()) }
+    /// `search` for servers: each activity's JSON as the UTF-8 bytes SQLite holds, read from the
+    /// statement itself (no `Data` or `String` made and freed per row; valid only during the
+    /// call). Named attribute lists take `search`.
+    public func searchBytes(_ plan: QueryPlan, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> SearchSummary {
+        if plan.projectsAttributes {
+            return try search(plan) { row in
+                var json = row.json
+                try json.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+            }
+        }
+        return try run(plan, all: false) { _, statement in
+            // sqlite3_column_blob first, then the length (SQLite's documented order).
+            let start = sqlite3_column_blob(statement, 1)
+            try body(UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(statement, 1))))
         }
     }
 
     /// The SQL of a plan: its count, then its rows in order, each handed to `body`.
-    private func run(_ plan: QueryPlan, all: Bool, _ body: (Row) throws -> Void) throws -> SearchSummary {
+    private func run(_ plan: QueryPlan, all: Bool, _ body: (Row, SQLiteStatement) throws -> Void) throws -> SearchSummary {
         let sql = SQLQuery(plan, dialect: .sqlite)
         return try queue.read { db in
             let total = try count(sql, plan: plan, db)
             let window = all ? nil : (plan.window ?? .page(number: 1, size: nil))
             let (text, arguments) = sql.selectSQL(plan.attributes == nil ? "summary" : Self.resourceSQL, window: window)
             var returned = 0
-            let rows = try Row.fetchCursor(statements.statement(text, in: db), arguments: StatementArguments(compiled: arguments))
+            let statement = try statements.statement(text, in: db)
+            let rows = try Row.fetchCursor(statement, arguments: StatementArguments(compiled: arguments))
             while let row = try rows.next() {
-                try body(row)
+                try body(row, statement.sqliteStatement)
                 returned += 1
             }
             return SearchSummary(total: total, returned: returned, window: window)

@@ -8,7 +8,7 @@ public protocol ActivityStoring: ActivityBackend {
     /// Runs `body` in one transaction: everything it writes is kept, or nothing.
     func write<T>(_ body: (any ActivityWriting) throws -> T) throws -> T
     /// `search` for servers: each activity's JSON as UTF-8 bytes (valid only during the call).
-    func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary
+    func searchBytes(_ plan: QueryPlan, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> SearchSummary
     /// How many activities the store holds.
     func count() throws -> Int
     /// Ends the store's connection now (it ends by itself when the store goes away).

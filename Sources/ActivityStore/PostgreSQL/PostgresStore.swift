@@ -57,9 +57,14 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
         }
     }
 
-    public func searchBytes(_ plan: QueryPlan, _ body: (Data) throws -> Void) throws -> SearchSummary {
-        if plan.projectsAttributes { return try search(plan, all: false) { row in try body(Data(row.json.utf8)) } }
-        return try run(plan, all: false) { _, bytes in try body(Data(bytes.readableBytesView)) }
+    public func searchBytes(_ plan: QueryPlan, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> SearchSummary {
+        if plan.projectsAttributes {
+            return try search(plan, all: false) { row in
+                var json = row.json
+                try json.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+            }
+        }
+        return try run(plan, all: false) { _, bytes in try bytes.withUnsafeReadableBytes { try body($0) } }
     }
 
     /// One statement: the count of all matches beside the window's rows, from one snapshot.
