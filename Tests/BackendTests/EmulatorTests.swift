@@ -234,6 +234,14 @@ import Testing
             #expect(english.status == .ok)
             let weighted = try await Self.search(client, "customer=1002", session: session, accept: "application/xml;q=0.5, application/json")
             #expect(weighted.headers[.contentType] == "application/json")
+            // Tabs and spaces around items and parameters, any case; q=0 rules a type out.
+            let spaced = try await Self.search(client, "customer=1002", session: session,
+                                               accept: "APPLICATION/JSON ;\tQ = 0.9 ,\tapplication/xml;q=0.1")
+            #expect(spaced.headers[.contentType] == "application/json")
+            let refused = try await Self.search(client, "customer=1002", session: session, accept: "application/json;q=0, */*")
+            #expect(refused.headers[.contentType] == "application/xml")
+            let upper = try await Self.search(client, "status=open", session: session, extra: [.acceptLanguage: " EN-gb ;q=1"])
+            #expect(upper.status == .ok)
         }
     }
 
