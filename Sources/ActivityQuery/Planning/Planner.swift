@@ -56,11 +56,12 @@ struct Planner {
     let atoms: [Atom]
     let options: PlanOptions
 
-    /// The plan of `shape`; `base` holds the query's modifiers and the binder's diagnostics.
-    func plan(_ shape: Shape, base: QueryAssembler, filterRange: SourceRange, queryRange: SourceRange)
+    /// The plan of `shape`; `assembler` holds the query's modifiers and the binder's diagnostics.
+    /// It is the binder's own, lent rather than copied: a copy would share its arrays, and the
+    /// first filter set would copy every one of them.
+    func plan(_ shape: Shape, assembler: inout QueryAssembler, filterRange: SourceRange, queryRange: SourceRange)
         -> (QueryPlan?, [Diagnostic])
     {
-        var assembler = base
         let count = Self.alternativeCount(shape)
         if count > options.maxRequests {
             assembler.report(.error(

@@ -28,6 +28,7 @@ public struct Binder {
         self.source = source
         self.context = context
         self.options = options
+        atoms.reserveCapacity(8)  // a query's conditions, without growing one at a time
     }
 
     private func text(_ token: Token) -> String {
@@ -52,7 +53,7 @@ public struct Binder {
             if syntax.filter != nil { assembler.fail() }
             return (assembler.finish(queryRange: syntax.range).map(QueryPlan.init), assembler.diagnostics)
         }
-        return Planner(atoms: atoms, options: options).plan(shape, base: assembler, filterRange: filter.range, queryRange: syntax.range)
+        return Planner(atoms: atoms, options: options).plan(shape, assembler: &assembler, filterRange: filter.range, queryRange: syntax.range)
     }
 
     // MARK: Counting

@@ -255,32 +255,46 @@ struct Parser {
     // MARK: Filters
 
     private mutating func parseOr() -> FilterSyntax {
-        var parts = [parseAnd()]
+        let first = parseAnd()
+        // Most filters have no 'or': no arrays for them.
+        guard current.keyword == .or else { return first }
+        var parts = [first]
         var operators: [Token] = []
         while current.keyword == .or {
             operators.append(advance())
             parts.append(parseAnd())
         }
-        return parts.count == 1 ? parts[0] : .or(parts, operators: operators)
+        return .or(parts, operators: operators)
     }
 
     private mutating func parseAnd() -> FilterSyntax {
-        var parts = [parseUnary()]
+        let first = parseUnary()
+        // Arrays only once a second condition comes, with room for a few (every query is parsed
+        // here, and growing them one element at a time was a third of the parser's allocations).
+        var parts: [FilterSyntax] = []
         var operators: [Token] = []
+        func second() {
+            guard parts.isEmpty else { return }
+            parts.reserveCapacity(6)
+            operators.reserveCapacity(5)
+            parts.append(first)
+        }
         while true {
             if current.keyword == .and {
+                second()
                 operators.append(advance())
                 parts.append(parseUnary())
             } else if isFieldName(current), next.kind.isComparison || next.keyword == .in {
                 // `status = open queue = 5`: a condition follows without `and`.
                 error(.unexpectedToken, at: current.range, "expected 'and' between conditions",
                       fixIts: [FixIt(range: .at(current.range.start), replacement: "and ")])
+                second()
                 parts.append(parseUnary())
             } else {
                 break
             }
         }
-        return parts.count == 1 ? parts[0] : .and(parts, operators: operators)
+        return parts.isEmpty ? first : .and(parts, operators: operators)
     }
 
     private mutating func parseUnary() -> FilterSyntax {
