@@ -154,8 +154,13 @@ def main():
             # SWIFT_BACKTRACE=enable=no: the Swift runtime's crash reporter would take a trap
             # before libFuzzer does (and under ASan it trips over its own memory reads, then
             # waits for minutes); libFuzzer saves the input and ASan prints the stack.
+            # malloc_context_size: ASan records the stack of every allocation, 30 frames by
+            # default, for use-after-free and leak reports; in the volume run 4 frames say where
+            # the memory came from, and the lsp target runs 30 % faster (821 -> 1,067 inputs/s).
+            # The leak pass keeps every frame: lsan.supp matches on frames deep in the stack.
+            context = "" if leaks == "1" else ":malloc_context_size=4"
             environment = dict(os.environ, ACTQ_FUZZ_TARGET=target, SWIFT_BACKTRACE="enable=no",
-                               ASAN_OPTIONS=f"detect_leaks={leaks}:allocator_may_return_null=1",
+                               ASAN_OPTIONS=f"detect_leaks={leaks}:allocator_may_return_null=1{context}",
                                LSAN_OPTIONS=f"suppressions={ROOT / 'Tests' / 'Fuzz' / 'lsan.supp'}:print_suppressions=0")
             result = subprocess.run(arguments, env=environment, capture_output=True, text=True, errors="replace")
             log = result.stderr
