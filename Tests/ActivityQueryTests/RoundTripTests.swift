@@ -51,6 +51,21 @@ import Testing
         }
     }
 
+    /// A custom attribute whose name starts with a combining mark: the language took it, but
+    /// `from-url` read `custom.` + U+032B as no `custom.` prefix (String's `hasPrefix` compares
+    /// characters, and the mark joins the dot) and refused the request (400-101). Found by fuzzing
+    /// the script target.
+    @Test func aCustomNameStartingWithACombiningMarkReadsBack() throws {
+        for text in ["custom.\u{32B}a-b_.d = 1", "custom.\u{301} = x", "customer = 5 and custom.\u{20DD}z = 2"] {
+            let query = try #require(compileOne(text).query, "\(text) compiles")
+            let path = SearchRequest(query).pathAndQuery
+            #expect(path.contains("custom.%"), "the attribute name is encoded after the dot: \(path)")
+            let (decoded, diagnostics) = RequestDecoder.decode(path)
+            #expect(!diagnostics.hasErrors, "\(path): \(diagnostics.map(\.message))")
+            #expect(decoded == query)
+        }
+    }
+
     @Test func fromURLOfExplainEqualsFmtForCanonicalQueries() {
         let canonical = [
             "customer = 1002 show all",
