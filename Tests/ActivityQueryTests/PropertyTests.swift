@@ -48,6 +48,36 @@ import Testing
         }
     }
 
+    /// Every fixed field is found by its name in any ASCII case, and nothing else of a name's
+    /// length is (the lookup compares only names of the same length).
+    @Test func everyFixedFieldIsFoundByNameInAnyCase() {
+        for filter in FixedFilter.allCases {
+            let name = filter.name
+            for spelling in [name, name.uppercased(), name.lowercased(), String(name.reversed())] {
+                let expected: Filter? = spelling.lowercased() == name.lowercased() ? .fixed(filter)
+                    : FixedFilter.allCases.first { $0.name.lowercased() == spelling.lowercased() }.map(Filter.fixed)
+                #expect(Filter.named(spelling) == expected, "\(spelling)")
+            }
+            #expect(Filter.named(name + "x") == nil)
+            #expect(Filter.named(String(name.dropLast())) == FixedFilter.allCases.first { $0.name == String(name.dropLast()) }.map(Filter.fixed))
+        }
+        #expect(Filter.named("") == nil)
+        #expect(Filter.named(String(repeating: "a", count: 300)) == nil)
+    }
+
+    /// The line table holds the offset after every newline, wherever the newlines are.
+    @Test(arguments: [5, 6, 7] as [UInt64])
+    func lineStartsFollowEveryNewline(_ seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        for _ in 0..<200 {
+            let bytes = (0..<Int.random(in: 0...300, using: &random)).map { _ in
+                [UInt8(ascii: "\n"), UInt8(ascii: "a"), 0xC3, 0x00][Int.random(in: 0...3, using: &random)]
+            }
+            let expected = [0] + bytes.indices.filter { bytes[$0] == UInt8(ascii: "\n") }.map { $0 + 1 }
+            #expect(SourceText(bytes: bytes).lineStarts == expected)
+        }
+    }
+
     /// The tokens cover every byte of any input, in order, without gaps or overlaps.
     @Test func lexerIsLossless() {
         var random = SplitMix64(seed: 7)

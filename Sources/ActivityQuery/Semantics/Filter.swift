@@ -61,15 +61,26 @@ public enum FixedFilter: String, CaseIterable, Hashable, Sendable, Codable {
 
     /// The filter named `bytes` (ASCII case-insensitively), without making a string.
     static func lookup(_ bytes: ArraySlice<UInt8>) -> FixedFilter? {
-        for (name, filter) in lowercasedNames where name.count == bytes.count {
-            if zip(name, bytes).allSatisfy({ $0 == ASCII.lowered($1) }) { return filter }
+        guard bytes.count < namesByLength.count else { return nil }
+        return bytes.withUnsafeBufferPointer { input in
+            for (name, filter) in namesByLength[input.count] {
+                var index = 0
+                while index < name.count, name[index] == ASCII.lowered(input[index]) { index += 1 }
+                if index == name.count { return filter }
+            }
+            return nil
         }
-        return nil
     }
 
-    /// Every filter's name in lower case, as bytes (made once: `allCases` and `rawValue` make
-    /// new values at each use, and every field of every query is looked up).
-    private static let lowercasedNames: [([UInt8], FixedFilter)] = allCases.map { (Array($0.rawValue.utf8).map(ASCII.lowered), $0) }
+    /// Every filter's name in lower case, as bytes, by length: a field is compared with the one
+    /// to three names of its length (made once: `allCases` and `rawValue` make new values at each
+    /// use, and every field of every query is looked up).
+    private static let namesByLength: [[([UInt8], FixedFilter)]] = {
+        let names = allCases.map { (Array($0.rawValue.utf8).map(ASCII.lowered), $0) }
+        var table = Array(repeating: [([UInt8], FixedFilter)](), count: (names.map(\.0.count).max() ?? 0) + 1)
+        for entry in names { table[entry.0.count].append(entry) }
+        return table
+    }()
 }
 
 /// What the filter table says of one fixed filter.
