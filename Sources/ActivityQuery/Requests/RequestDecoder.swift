@@ -97,11 +97,11 @@ public enum RequestDecoder {
                     assembler.setAttributes(.named(names))
                 }
             default:
-                // By bytes: `hasPrefix` and `dropFirst` count characters, and a name whose
-                // attribute starts with a combining mark (`custom.\u{32B}a`) joins it to the dot.
-                let filter: Filter? = name.utf8.starts(with: "custom.".utf8)
-                    ? (name.utf8.count > 7 ? .custom(String(decoding: name.utf8.dropFirst(7), as: UTF8.self)) : nil)
-                    : FixedFilter(rawValue: name).map(Filter.fixed)
+                let filter: Filter? = if let attribute = Filter.customAttribute(ofParameter: name) {
+                    attribute.isEmpty ? nil : .custom(attribute)
+                } else {
+                    FixedFilter(rawValue: name).map(Filter.fixed)
+                }
                 guard let filter else {
                     let known = FixedFilter.allCases.map(\.name) + API.Parameter.all
                     let suggestion = Suggestions.closest(to: name, among: known)

@@ -103,7 +103,7 @@ public enum PercentEncoding {
     /// Names keep `$` (for `$pagenum` and friends) and the dot of `custom.`; the attribute name
     /// after `custom.` is encoded like a value.
     public static func encodeName(_ name: String) -> String {
-        if name.utf8.starts(with: "custom.".utf8) { return "custom." + encode(String(decoding: name.utf8.dropFirst(7), as: UTF8.self)) }
+        if let attribute = Filter.customAttribute(ofParameter: name) { return "custom." + encode(attribute) }
         return encode(name, keeping: [UInt8(ascii: "$")])
     }
 

@@ -206,6 +206,15 @@ public enum Filter: Hashable, Sendable, Codable {
         return FixedFilter.lookup(ArraySlice(utf8)).map(Filter.fixed)
     }
 
+    /// The attribute of an API parameter `custom.<name>` (the prefix in lower case, as the API
+    /// reads it; the name may be empty), or nil for any other parameter. Split by bytes:
+    /// `hasPrefix` and `dropFirst` count characters, and an attribute that starts with a
+    /// combining mark (`custom.\u{32B}a`) joins the mark to the dot.
+    static func customAttribute(ofParameter name: String) -> String? {
+        guard name.utf8.starts(with: "custom.".utf8) else { return nil }
+        return String(decoding: name.utf8.dropFirst(7), as: UTF8.self)
+    }
+
     /// The field as the language writes it: `status`, `custom.rating`, `custom."two words"`.
     public var spelling: String {
         guard case .custom(let name) = self else { return self.name }
