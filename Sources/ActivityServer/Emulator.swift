@@ -139,25 +139,29 @@ public final class Emulator: Sendable {
         let summary: SearchSummary
         let body: ByteBuffer
         do {
-            (summary, body) = try await stores.withStore { store in
-                var body = ByteBuffer()
-                switch wire {
-                case .json:
-                    // The stored JSON goes into the body as it is, with the writer's framing.
-                    var writer = JSONResultWriter()
-                    body.writeString(writer.begin())
-                    let summary = try store.searchBytes(QueryPlan(query)) { json in
-                        body.writeString(writer.separator())
-                        body.writeBytes(json)
+            (summary, body) = try await stores.withStore { connection in
+                let store = connection.store
+                return try connection.answers.answer(AnswerCache.Key(wire: wire, query: queryString),
+                                                     version: store.contentVersion()) {
+                    var body = ByteBuffer()
+                    switch wire {
+                    case .json:
+                        // The stored JSON goes into the body as it is, with the writer's framing.
+                        var writer = JSONResultWriter()
+                        body.writeString(writer.begin())
+                        let summary = try store.searchBytes(QueryPlan(query)) { json in
+                            body.writeString(writer.separator())
+                            body.writeBytes(json)
+                        }
+                        body.writeString(writer.end(summary))
+                        return (summary, body)
+                    case .xml:
+                        var writer = XMLResultWriter()
+                        body.writeString(writer.begin())
+                        let summary = try store.search(QueryPlan(query), all: false) { row in body.writeString(try writer.row(json: row.json)) }
+                        body.writeString(writer.end(summary))
+                        return (summary, body)
                     }
-                    body.writeString(writer.end(summary))
-                    return (summary, body)
-                case .xml:
-                    var writer = XMLResultWriter()
-                    body.writeString(writer.begin())
-                    let summary = try store.search(QueryPlan(query), all: false) { row in body.writeString(try writer.row(json: row.json)) }
-                    body.writeString(writer.end(summary))
-                    return (summary, body)
                 }
             }
         } catch {
@@ -211,17 +215,17 @@ public final class Emulator: Sendable {
 /// cooperative threads (which would stall every other request): a request hands its search to
 /// this pool and awaits the answer.
 final class StorePool: Sendable {
-    private let jobs = BlockingQueue<@Sendable (any ActivityStoring) -> Void>()
+    private let jobs = BlockingQueue<@Sendable (PooledStore) -> Void>()
 
     /// `threads` connections; searches beyond that wait their turn in arrival order.
     init(open: @Sendable () throws -> any ActivityStoring,
          threads: Int = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount * 2))) throws {
         // Open every connection now: a missing or foreign store fails here, not per request.
-        let stores = try (0..<threads).map { _ in UncheckedStore(try open()) }
+        let stores = try (0..<threads).map { _ in PooledStore(try open()) }
         for store in stores {
             let jobs = jobs
             let thread = Thread {
-                while let job = jobs.take() { job(store.store) }
+                while let job = jobs.take() { job(store) }
             }
             thread.name = "actq-store"
             thread.start()
@@ -231,16 +235,18 @@ final class StorePool: Sendable {
     deinit { jobs.close() }
 
     /// Runs `body` with a connection on a pool thread.
-    func withStore<T: Sendable>(_ body: @escaping @Sendable (any ActivityStoring) throws -> T) async throws -> T {
+    func withStore<T: Sendable>(_ body: @escaping @Sendable (PooledStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             jobs.put { store in continuation.resume(with: Result { try body(store) }) }
         }
     }
 }
 
-/// A store handed to the one thread that uses it from then on.
-private struct UncheckedStore: @unchecked Sendable {
+/// A store connection, with the answers kept for it, handed to the one thread that uses it
+/// from then on.
+final class PooledStore: @unchecked Sendable {
     let store: any ActivityStoring
+    let answers = AnswerCache()
     init(_ store: any ActivityStoring) { self.store = store }
 }
 

@@ -12,6 +12,8 @@ public final class ActivityStore: ActivityStoring, Sendable {
     /// Match counts by filter, valid while `PRAGMA data_version` stays the same (it changes when
     /// another connection commits), so paging through a result counts its matches once.
     private let counts = Locked<(version: Int64, byFilter: [String: Int])>((-1, [:]))
+    /// Transactions this connection has written (its own commits leave data_version as it is).
+    private let localWrites = Locked(0)
     /// Prepared search statements. GRDB's own statement cache keeps every SQL text it sees, and
     /// the SQL varies with the set of filters and of custom attributes: this one is bounded.
     let statements = StatementCache(capacity: 64)
@@ -266,6 +268,8 @@ public final class ActivityStore: ActivityStoring, Sendable {
         // This connection's own commits leave data_version as it is: forget the counts here.
         defer { counts.withLock { $0 = (-1, [:]) } }
         return try queue.write { db in
+            // Counted inside the connection's serial queue, as contentVersion reads it.
+            localWrites.withLock { $0 += 1 }
             // Into an empty store, rows go in without their secondary indexes, which are built
             // once at the end (as sqlite3's own bulk loads do), in the same transaction: a failed
             // or killed import leaves the store as it was, indexes and all. The index of custom
@@ -402,6 +406,13 @@ public final class ActivityStore: ActivityStoring, Sendable {
 
     public func count() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") ?? 0 }
+    }
+
+    public func contentVersion() throws -> StoreContentVersion? {
+        try queue.read { db in
+            StoreContentVersion(external: try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0,
+                                local: localWrites.withLock { $0 })
+        }
     }
 
     /// Runs a plan — one query, or the union of several — and hands each activity of the

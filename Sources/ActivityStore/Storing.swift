@@ -11,8 +11,24 @@ public protocol ActivityStoring: ActivityBackend {
     func searchBytes(_ plan: QueryPlan, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> SearchSummary
     /// How many activities the store holds.
     func count() throws -> Int
+    /// A value that changes whenever what the store holds may have changed, by this connection
+    /// or any other; nil when the store cannot tell (then nothing read from it may be reused).
+    func contentVersion() throws -> StoreContentVersion?
     /// Ends the store's connection now (it ends by itself when the store goes away).
     func close() throws
+}
+
+/// What `ActivityStoring.contentVersion()` returns: equal values mean the same content.
+public struct StoreContentVersion: Hashable, Sendable {
+    /// Changes when another connection commits (SQLite's `PRAGMA data_version`).
+    let external: Int64
+    /// Changes when this connection commits.
+    let local: Int
+
+    public init(external: Int64, local: Int) {
+        self.external = external
+        self.local = local
+    }
 }
 
 /// Adds activities inside a store's `write` transaction.

@@ -334,6 +334,53 @@ import Testing
         }
     }
 
+    /// Answers are kept per connection while the store is unchanged: a search asked again after
+    /// another process committed to the store (an import while the server runs) sees the new
+    /// content, in both formats, and a repeated search without a commit gets the same bytes.
+    @Test(arguments: setups)
+    func aRepeatedSearchSeesWhatWasCommittedMeanwhile(_ setup: TestingSetup) async throws {
+        let path = temporaryStorePath()
+        defer { removeStore(path) }
+        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
+        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
+        try await app.test(setup) { client in
+            let session = try await Self.session(client)
+            func count(_ accept: String) async throws -> (count: Int, body: [UInt8]) {
+                let response = try await Self.search(client, "customer=1002", session: session, accept: accept)
+                #expect(response.status == .ok)
+                let body = Array(response.body.readableBytesView)
+                if accept == "application/json" {
+                    guard case .number(let count)? = try JSONParser.parse(body)["paginationInfo"]?["count"] else { return (-1, body) }
+                    return (Int(count) ?? -1, body)
+                }
+                // <paginationInfo><count>N</count>…
+                let text = String(decoding: body, as: UTF8.self)
+                let count = text.components(separatedBy: "<paginationInfo><count>").last?.prefix { $0.isNumber }
+                return (count.flatMap { Int($0) } ?? -1, body)
+            }
+            // Every pool connection is asked more often than there are connections.
+            var before: [String: (count: Int, body: [UInt8])] = [:]
+            for accept in ["application/json", "application/xml"] {
+                before[accept] = try await count(accept)
+                for _ in 0..<12 { #expect(try await count(accept).body == before[accept]!.body) }
+            }
+            #expect(before["application/json"]!.count == 2)
+            // Another connection adds an activity of the same customer.
+            let resource = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: fixtureJSON))))
+            guard case .array(let activities)? = resource["activity"],
+                  case .object(var added)? = activities.first(where: { $0["customer"]?["id"] == 1002 }) else {
+                Issue.record("the fixture has no activity of customer 1002")
+                return
+            }
+            added["id"] = 987_654
+            let writer = try ActivityStore(path: path)
+            try writer.write { try $0.put(try Activity(resource: added)) }
+            for accept in ["application/json", "application/xml"] {
+                for _ in 0..<12 { #expect(try await count(accept).count == before[accept]!.count + 1) }
+            }
+        }
+    }
+
     @Test(arguments: setups)
     func brokenStoreIs500(_ setup: TestingSetup) async throws {
         // The store is overwritten with garbage under a running server: the pages a search reads

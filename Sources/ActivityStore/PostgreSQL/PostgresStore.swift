@@ -49,6 +49,9 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
         Int(try connector.scalar("SELECT count(*) FROM activity", as: Int64.self) ?? 0)
     }
 
+    /// Nil: other servers write to the same database, and PostgreSQL tells no one.
+    public func contentVersion() throws -> StoreContentVersion? { nil }
+
     // MARK: Searching
 
     public func search(_ plan: QueryPlan, all: Bool, _ body: (ResultRow) throws -> Void) throws -> SearchSummary {
