@@ -76,10 +76,11 @@ def login(base, user, password):
     return re.search(r"(?im)^x-egain-session:\s*(\S+)", answer.stdout.decode()).group(1)
 
 
-def wrk(url, duration, headers=()):
-    """(requests/s, p99 ms) of `wrk -t2 -c32` against url; exits the benchmark on any non-2xx answer."""
+def wrk(url, duration, headers=(), script=None):
+    """(requests/s, p99 ms) of `wrk -t2 -c32` against url (with a Lua `script` if given); exits the
+    benchmark on any non-2xx answer."""
     import re
-    extra = [item for header in headers for item in ("-H", header)]
+    extra = [item for header in headers for item in ("-H", header)] + (["-s", script] if script else [])
     result = subprocess.run(["wrk", "-t2", "-c32", f"-d{duration}s", "--latency", *extra, url], capture_output=True, text=True)
     failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", result.stdout)
     if failed:

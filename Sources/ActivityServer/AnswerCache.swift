@@ -3,26 +3,43 @@ import ActivityQuery
 import ActivityStore
 import NIOCore
 
+/// What a search's query string comes to: the decoder's refusal, or the answer's body.
+enum SearchOutcome: Sendable {
+    /// The decoder's errors.
+    case refused([Diagnostic])
+    /// More `custom.*` parameters than a search may carry (how many).
+    case tooManyCustomAttributes(Int)
+    /// The matches' summary and the body in the asked-for format.
+    case answered(SearchSummary, ByteBuffer)
+
+    /// What keeping it costs, roughly, in bytes.
+    var size: Int {
+        switch self {
+        case .refused(let errors): 64 + errors.reduce(0) { $0 + 64 + $1.message.utf8.count }
+        case .tooManyCustomAttributes: 64
+        case .answered(_, let body): 64 + body.readableBytes
+        }
+    }
+}
+
 /// Searches already answered on one store connection, kept while the store's content stays the
 /// same: clients poll (an agent's inbox asks the same search every few seconds), and a search
-/// asked again is answered with the bytes written the first time, without SQLite. An answer is
-/// a function of the query string, the wire format and the content alone (the API has no
-/// relative dates), and `ActivityStoring.contentVersion()` changes with any commit by anyone,
-/// so a cached answer is exactly what the search would write now. Stores that cannot tell their
-/// version (PostgreSQL) are never cached. Bounded in entries and bytes; used only on the thread
-/// that owns its connection.
+/// asked again is answered with the bytes written the first time, without decoding it again or
+/// asking SQLite. An outcome is a function of the query string, the wire format and the content
+/// alone (the API has no relative dates), and `ActivityStoring.contentVersion()` changes with
+/// any commit by anyone, so a kept outcome is exactly what the search would come to now. Stores
+/// that cannot tell their version (PostgreSQL) keep nothing. Bounded in entries and bytes; used
+/// only on the thread that owns its connection.
 final class AnswerCache {
     struct Key: Hashable {
         let wire: Wire
         let query: String
     }
 
-    typealias Answer = (summary: SearchSummary, body: ByteBuffer)
-
     let entryLimit: Int
     let byteLimit: Int
     private var version: StoreContentVersion?
-    private var answers: [Key: Answer] = [:]
+    private var outcomes: [Key: SearchOutcome] = [:]
     private var bytes = 0
 
     init(entryLimit: Int = 256, byteLimit: Int = 4 << 20) {
@@ -30,34 +47,34 @@ final class AnswerCache {
         self.byteLimit = byteLimit
     }
 
-    /// How many answers are kept, and their bytes (for tests).
-    var footprint: (entries: Int, bytes: Int) { (answers.count, bytes) }
+    /// How many outcomes are kept, and their bytes (for tests).
+    var footprint: (entries: Int, bytes: Int) { (outcomes.count, bytes) }
 
-    /// The answer for `key` on content `version`: the kept one, or what `produce` writes (kept
-    /// when it fits). A nil version keeps nothing.
-    func answer(_ key: Key, version: StoreContentVersion?, produce: () throws -> Answer) rethrows -> Answer {
+    /// The outcome for `key` on content `version`: the kept one, or what `produce` comes to
+    /// (kept when it fits). A nil version keeps nothing.
+    func outcome(_ key: Key, version: StoreContentVersion?, produce: () throws -> SearchOutcome) rethrows -> SearchOutcome {
         guard let version else { return try produce() }
         if version != self.version {
-            answers.removeAll(keepingCapacity: true)
+            outcomes.removeAll(keepingCapacity: true)
             bytes = 0
             self.version = version
         }
-        if let kept = answers[key] { return kept }
-        let answer = try produce()
-        let size = Self.size(key, answer)
-        // One answer may take an eighth of the budget; larger ones are written each time.
-        guard size <= byteLimit / 8 else { return answer }
-        // Room is made by dropping arbitrary answers (random replacement: nothing per hit).
-        while !answers.isEmpty, answers.count >= entryLimit || bytes + size > byteLimit {
-            let dropped = answers.remove(at: answers.startIndex)
+        if let kept = outcomes[key] { return kept }
+        let outcome = try produce()
+        let size = Self.size(key, outcome)
+        // One outcome may take an eighth of the budget; larger answers are written each time.
+        guard size <= byteLimit / 8 else { return outcome }
+        // Room is made by dropping arbitrary outcomes (random replacement: nothing to do per hit).
+        while !outcomes.isEmpty, outcomes.count >= entryLimit || bytes + size > byteLimit {
+            let dropped = outcomes.remove(at: outcomes.startIndex)
             bytes -= Self.size(dropped.key, dropped.value)
         }
-        answers[key] = answer
+        outcomes[key] = outcome
         bytes += size
-        return answer
+        return outcome
     }
 
-    private static func size(_ key: Key, _ answer: Answer) -> Int {
-        key.query.utf8.count + answer.body.readableBytes
+    private static func size(_ key: Key, _ outcome: SearchOutcome) -> Int {
+        key.query.utf8.count + outcome.size
     }
 }

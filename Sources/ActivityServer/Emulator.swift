@@ -122,46 +122,14 @@ public final class Emulator: Sendable {
             return failure(.badRequest, "the query string is longer than \(Self.maximumQueryLength / 1024) KiB", request,
                            wire: wire, headers: headers)
         }
-        let (query, diagnostics) = RequestDecoder.decode(queryString)
-        guard let query else {
-            let errors = diagnostics.filter { $0.severity == .error }
-            // Unknown and repeated parameters are the API's "unsupported query parameter(s)".
-            let unsupported = errors.contains { $0.code == .unknownParameter || $0.code == .repeatedParameter }
-            return failure(unsupported ? .unsupportedParameter : .badRequest,
-                           unsupported ? "Unsupported query parameter(s) supplied" : errors.first?.message ?? "bad request",
-                           request, wire: wire, headers: headers,
-                           details: errors.map { ("parameter", $0.message) })
-        }
-        guard query.customAttributes.count <= Self.maximumCustomAttributes else {
-            return failure(.badRequest, "a search may name at most \(Self.maximumCustomAttributes) custom attributes; this one names \(query.customAttributes.count)",
-                           request, wire: wire, headers: headers)
-        }
-        let summary: SearchSummary
-        let body: ByteBuffer
+        // The kept outcome of this query string, or the decoder's and the store's: on the store's
+        // thread, so that a search asked before costs neither a decoding nor SQLite.
+        let outcome: SearchOutcome
         do {
-            (summary, body) = try await stores.withStore { connection in
-                let store = connection.store
-                return try connection.answers.answer(AnswerCache.Key(wire: wire, query: queryString),
-                                                     version: store.contentVersion()) {
-                    var body = ByteBuffer()
-                    switch wire {
-                    case .json:
-                        // The stored JSON goes into the body as it is, with the writer's framing.
-                        var writer = JSONResultWriter()
-                        body.writeString(writer.begin())
-                        let summary = try store.searchBytes(QueryPlan(query)) { json in
-                            body.writeString(writer.separator())
-                            body.writeBytes(json)
-                        }
-                        body.writeString(writer.end(summary))
-                        return (summary, body)
-                    case .xml:
-                        var writer = XMLResultWriter()
-                        body.writeString(writer.begin())
-                        let summary = try store.search(QueryPlan(query), all: false) { row in body.writeString(try writer.row(json: row.json)) }
-                        body.writeString(writer.end(summary))
-                        return (summary, body)
-                    }
+            outcome = try await stores.withStore { connection in
+                try connection.answers.outcome(AnswerCache.Key(wire: wire, query: queryString),
+                                               version: connection.store.contentVersion()) {
+                    try Self.outcome(of: queryString, wire: wire, on: connection.store)
                 }
             }
         } catch {
@@ -169,9 +137,51 @@ public final class Emulator: Sendable {
             logger.error("search failed: \(error)", metadata: ["query": .string(request.uri.query ?? "")])
             return failure(.serverFailure, "the search failed on the server", request, wire: wire, headers: headers)
         }
-        guard summary.returned > 0 else { return Response(status: .noContent, headers: headers) }
-        headers[.contentType] = wire.mediaType
-        return Response(status: .ok, headers: headers, body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: body))
+        switch outcome {
+        case .refused(let errors):
+            // Unknown and repeated parameters are the API's "unsupported query parameter(s)".
+            let unsupported = errors.contains { $0.code == .unknownParameter || $0.code == .repeatedParameter }
+            return failure(unsupported ? .unsupportedParameter : .badRequest,
+                           unsupported ? "Unsupported query parameter(s) supplied" : errors.first?.message ?? "bad request",
+                           request, wire: wire, headers: headers,
+                           details: errors.map { ("parameter", $0.message) })
+        case .tooManyCustomAttributes(let count):
+            return failure(.badRequest, "a search may name at most \(Self.maximumCustomAttributes) custom attributes; this one names \(count)",
+                           request, wire: wire, headers: headers)
+        case .answered(let summary, _) where summary.returned == 0:
+            return Response(status: .noContent, headers: headers)
+        case .answered(_, let body):
+            headers[.contentType] = wire.mediaType
+            return Response(status: .ok, headers: headers, body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: body))
+        }
+    }
+
+    /// What a query string comes to on `store`: refused, or answered with the body in `wire`.
+    static func outcome(of queryString: String, wire: Wire, on store: any ActivityStoring) throws -> SearchOutcome {
+        let (query, diagnostics) = RequestDecoder.decode(queryString)
+        guard let query else { return .refused(diagnostics.filter { $0.severity == .error }) }
+        guard query.customAttributes.count <= maximumCustomAttributes else {
+            return .tooManyCustomAttributes(query.customAttributes.count)
+        }
+        var body = ByteBuffer()
+        switch wire {
+        case .json:
+            // The stored JSON goes into the body as it is, with the writer's framing.
+            var writer = JSONResultWriter()
+            body.writeString(writer.begin())
+            let summary = try store.searchBytes(QueryPlan(query)) { json in
+                body.writeString(writer.separator())
+                body.writeBytes(json)
+            }
+            body.writeString(writer.end(summary))
+            return .answered(summary, body)
+        case .xml:
+            var writer = XMLResultWriter()
+            body.writeString(writer.begin())
+            let summary = try store.search(QueryPlan(query), all: false) { row in body.writeString(try writer.row(json: row.json)) }
+            body.writeString(writer.end(summary))
+            return .answered(summary, body)
+        }
     }
 
     // MARK: Errors
@@ -263,6 +273,9 @@ extension Wire {
     /// (the API's default). Nil when it allows neither.
     static func negotiate(_ header: String?) -> Wire? {
         guard let header, !HeaderList.isBlank(header) else { return .xml }
+        // What clients send, as it comes (actq's own client, curl's scripts).
+        if header == "application/json" { return .json }
+        if header == "application/xml" { return .xml }
         var best: (wire: Wire, quality: Double)?
         for (type, quality) in HeaderList.items(header) {
             let wire: Wire?

@@ -76,3 +76,38 @@ struct APIErrorBodies: RouterMiddleware {
         }
     }
 }
+
+/// `StreamLogHandler`'s lines on standard error, with the metadata set on a logger kept as it is
+/// until something is logged: `StreamLogHandler` formats its metadata whenever it changes, and
+/// Hummingbird gives every request's logger a request ID, most of which never log a line.
+public struct ServerLogHandler: LogHandler {
+    private var stream: StreamLogHandler
+    public var metadata: Logger.Metadata = [:]
+
+    public init(label: String, level: Logger.Level) {
+        stream = StreamLogHandler.standardError(label: label)
+        stream.logLevel = level
+    }
+
+    public var logLevel: Logger.Level {
+        get { stream.logLevel }
+        set { stream.logLevel = newValue }
+    }
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { stream.metadataProvider }
+        set { stream.metadataProvider = newValue }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var event = event
+        // The same precedence as the stream's own: what the statement gives wins.
+        event.metadata = metadata.merging(event.metadata ?? [:]) { _, explicit in explicit }
+        stream.log(event: event)
+    }
+}

@@ -409,9 +409,14 @@ public final class ActivityStore: ActivityStoring, Sendable {
     }
 
     public func contentVersion() throws -> StoreContentVersion? {
-        try queue.read { db in
-            StoreContentVersion(external: try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0,
-                                local: localWrites.withLock { $0 })
+        // One statement on its own (no transaction around it, as `read` would open and close),
+        // stepped directly: servers ask before every search.
+        try queue.inDatabase { db in
+            let statement = try db.cachedStatement(sql: "PRAGMA data_version").sqliteStatement
+            defer { sqlite3_reset(statement) }
+            let code = sqlite3_step(statement)
+            guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }
+            return StoreContentVersion(external: sqlite3_column_int64(statement, 0), local: localWrites.withLock { $0 })
         }
     }
 

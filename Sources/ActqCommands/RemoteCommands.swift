@@ -82,11 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in ServerLogHandler(label: label, level: level) }
         var logger = Logger(label: "actq.serve")
         logger.logLevel = level
 

@@ -378,6 +378,12 @@ import Testing
             for accept in ["application/json", "application/xml"] {
                 for _ in 0..<12 { #expect(try await count(accept).count == before[accept]!.count + 1) }
             }
+            // A refusal is the same each time it is asked.
+            for _ in 0..<12 {
+                let refused = try await Self.search(client, "customer=1002&colour=red", session: session)
+                #expect(refused.status == .badRequest)
+                #expect(try Self.errorCode(refused) == "400-101")
+            }
         }
     }
 

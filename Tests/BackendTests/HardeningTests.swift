@@ -203,10 +203,10 @@ extension EmulatorTests {
     }
 }
 
-/// The emulator's kept answers stay within their bounds, whatever the traffic.
+/// The emulator's kept outcomes stay within their bounds, whatever the traffic.
 @Suite struct AnswerCacheTests {
-    static func answer(_ bytes: Int) -> AnswerCache.Answer {
-        (SearchSummary(total: 1, returned: 1, window: nil), ByteBuffer(repeating: 0x61, count: bytes))
+    static func answer(_ bytes: Int) -> SearchOutcome {
+        .answered(SearchSummary(total: 1, returned: 1, window: nil), ByteBuffer(repeating: 0x61, count: bytes))
     }
 
     static let version = StoreContentVersion(external: 1, local: 0)
@@ -215,7 +215,7 @@ extension EmulatorTests {
         let cache = AnswerCache(entryLimit: 50, byteLimit: 64 * 1024)
         for index in 0..<5_000 {
             let key = AnswerCache.Key(wire: .json, query: "custom.a\(index)=\(index)")
-            _ = cache.answer(key, version: Self.version) { Self.answer(1 + index % 2_000) }
+            _ = cache.outcome(key, version: Self.version) { Self.answer(64 + index % 2_000) }
             #expect(cache.footprint.entries <= 50)
             #expect(cache.footprint.bytes <= 64 * 1024)
         }
@@ -228,11 +228,11 @@ extension EmulatorTests {
         var produced = 0
         for version in [Self.version, Self.version, StoreContentVersion(external: 2, local: 0),
                         StoreContentVersion(external: 2, local: 1), StoreContentVersion(external: 2, local: 1)] {
-            _ = cache.answer(key, version: version) { produced += 1; return Self.answer(10) }
+            _ = cache.outcome(key, version: version) { produced += 1; return Self.answer(10) }
         }
         #expect(produced == 3)
         // The other format is another answer.
-        _ = cache.answer(AnswerCache.Key(wire: .xml, query: "customer=1"), version: StoreContentVersion(external: 2, local: 1)) {
+        _ = cache.outcome(AnswerCache.Key(wire: .xml, query: "customer=1"), version: StoreContentVersion(external: 2, local: 1)) {
             produced += 1
             return Self.answer(10)
         }
@@ -243,7 +243,7 @@ extension EmulatorTests {
         let cache = AnswerCache()
         var produced = 0
         for _ in 0..<3 {
-            _ = cache.answer(AnswerCache.Key(wire: .json, query: "customer=1"), version: nil) { produced += 1; return Self.answer(10) }
+            _ = cache.outcome(AnswerCache.Key(wire: .json, query: "customer=1"), version: nil) { produced += 1; return Self.answer(10) }
         }
         #expect(produced == 3)
         #expect(cache.footprint.entries == 0)
@@ -251,9 +251,9 @@ extension EmulatorTests {
 
     @Test func anAnswerLargerThanAnEighthOfTheBudgetIsNotKept() {
         let cache = AnswerCache(entryLimit: 10, byteLimit: 8_000)
-        _ = cache.answer(AnswerCache.Key(wire: .json, query: "q"), version: Self.version) { Self.answer(1_200) }
+        _ = cache.outcome(AnswerCache.Key(wire: .json, query: "q"), version: Self.version) { Self.answer(1_200) }
         #expect(cache.footprint.entries == 0)
-        _ = cache.answer(AnswerCache.Key(wire: .json, query: "q"), version: Self.version) { Self.answer(900) }
+        _ = cache.outcome(AnswerCache.Key(wire: .json, query: "q"), version: Self.version) { Self.answer(900) }
         #expect(cache.footprint.entries == 1)
     }
 }
