@@ -29,7 +29,9 @@ public struct ConnectionLimits: Sendable {
     }
 }
 
-/// Closes a connection whose next request head does not arrive in time (slowloris).
+/// Closes a connection whose next request head does not arrive in time (slowloris). One timer
+/// per connection, not one per request: an answer's end only notes the time, and the timer,
+/// when it fires early, sleeps again until the deadline that time gives.
 final class RequestHeadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -40,15 +42,17 @@ final class RequestHeadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
     private var timer: Scheduled<Void>?
     /// Requests whose head has come and whose answer has not ended.
     private var inFlight = 0
+    /// When the connection last became idle (its start, or the end of the last answer).
+    private var idleSince = NIODeadline.now()
 
     init(timeout: TimeAmount) { self.timeout = timeout }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context) }
+        if context.channel.isActive { becameIdle(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context)
+        becameIdle(context)
         context.fireChannelActive()
     }
 
@@ -58,25 +62,41 @@ final class RequestHeadTimeout: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head = unwrapInboundIn(data) {
-            inFlight += 1
-            timer?.cancel()
-            timer = nil
-        }
+        if case .head = unwrapInboundIn(data) { inFlight += 1 }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             inFlight = max(0, inFlight - 1)
-            if inFlight == 0 { arm(context) }
+            if inFlight == 0 { becameIdle(context) }
         }
         context.write(data, promise: promise)
     }
 
-    private func arm(_ context: ChannelHandlerContext) {
-        timer?.cancel()
-        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+    private func becameIdle(_ context: ChannelHandlerContext) {
+        idleSince = .now()
+        if timer == nil { schedule(context, at: idleSince + timeout) }
+    }
+
+    private func schedule(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = bound.value
+            handler.timer = nil
+            handler.expired(context)
+        }
+    }
+
+    /// The timer fired: close if no head came within the timeout of the connection's idling.
+    private func expired(_ context: ChannelHandlerContext) {
+        // A request in progress: the answer's end starts the next wait.
+        guard inFlight == 0 else { return }
+        let deadline = idleSince + timeout
+        if NIODeadline.now() >= deadline {
+            context.close(promise: nil)
+        } else {
+            schedule(context, at: deadline)
+        }
     }
 }

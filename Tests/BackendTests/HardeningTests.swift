@@ -179,6 +179,73 @@ extension EmulatorTests {
         }
     }
 
+    /// The wait for a head restarts with each answer: a client that asks again within the
+    /// timeout keeps its connection for as long as it asks, and one that stops halfway through
+    /// its next request line is disconnected.
+    @Test func theHeadTimeoutRestartsAfterEveryAnswer() async throws {
+        var limits = ConnectionLimits()
+        limits.headTimeout = .milliseconds(400)
+        let app = try makeEmulator(storePath: try Self.storePath.get()).application(port: 0, limits: limits, logger: quietLogger)
+        try await app.test(.live) { client in
+            let port = client.port!
+            let statuses = try await offThePool { () -> [String] in
+                let fd = try Self.connected(port: port)
+                defer { close(fd) }
+                var statuses: [String] = []
+                // Ten requests 150 ms apart: 1.5 s on one connection, past the timeout many times.
+                for _ in 0..<10 {
+                    guard let answer = Self.exchange(fd, "GET /system/ws/v12/nothing HTTP/1.1\r\nHost: x\r\n\r\n") else { break }
+                    statuses.append(String(answer.prefix(12)))
+                    usleep(150_000)
+                }
+                _ = "GET /system/ws/v12/interaction/act".withCString { send(fd, $0, strlen($0), 0) }
+                var byte: UInt8 = 0
+                statuses.append(recv(fd, &byte, 1, 0) == 0 ? "closed" : "open")
+                return statuses
+            }
+            #expect(statuses == Array(repeating: "HTTP/1.1 404", count: 10) + ["closed"], "\(statuses)")
+        }
+    }
+
+    /// A socket connected to the emulator at `port`, with a 20 s guard on every read.
+    static func connected(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        var limit = timeval(tv_sec: 20, tv_usec: 0)  // a hang guard, not a measurement
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Sends one request and reads its answer (head and Content-Length bytes); nil when the
+    /// connection ends first.
+    static func exchange(_ fd: Int32, _ request: String) -> String? {
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let text = String(decoding: received, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let head = text[..<end.lowerBound].lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text.utf8.distance(from: text.startIndex, to: end.upperBound) >= length { return text }
+            }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { return nil }
+            received += buffer[0..<count]
+        }
+    }
+
     /// Connects, sends `text`, and reads until the server closes (true) or 20 s pass (false).
     static func isClosedByPeer(port: Int, sending text: String) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
