@@ -9,6 +9,7 @@
 | the store's size after that import               | the NDJSON input                                  |
 | `actq check` of 100,000 varied queries           | `wc -w` on the file                               |
 | `actq serve` under wrk, a selective search       | nginx (one worker) serving the same body as a file |
+| the same, every search distinct (none kept)      | the same nginx figure                             |
 | one remote query end to end (`ACTQ_SESSION`)     | curl with the same request and session            |
 
 The cold rows are instruction counts from valgrind's callgrind (exact on a noisy machine;
