@@ -6,7 +6,11 @@
 Builds nothing: `make fuzz` builds the package first. Each target's corpus lives in
 .build-fuzz/corpus/TARGET (seeded on every run, kept between runs); crashes, timeouts and
 leaks are written to .build-fuzz/findings/TARGET and fail the run. Prints one line per target:
-executions, executions per second, corpus size, findings.
+executions, executions per second, corpus size, findings. Inputs libFuzzer saves as slow
+(`slow-unit-*`, over 10 s but under the timeout) are listed, not counted as findings: on a
+loaded machine they come from the machine, and a real hang is a timeout. libFuzzer measures an
+input's time on the wall clock, so a fuzzer paused with SIGSTOP reports a timeout when it goes
+on: stop it and start it again instead.
 
 Leaks are looked for in two ways. While fuzzing, LeakSanitizer runs only at exit: with
 libFuzzer's per-input leak check, every input after which Foundation keeps memory (its
@@ -171,10 +175,13 @@ def main():
                 runs = re.match(r"(\d+)", forked[-1]) if forked else None
             speed = re.search(r"stat::average_exec_per_sec:\s*(\d+)", log)
             rss = re.search(r"stat::peak_rss_mb:\s*(\d+)", log)
-            found = sorted(p.name for p in findings.iterdir())
+            saved = sorted(p.name for p in findings.iterdir())
+            found = [name for name in saved if not name.startswith("slow-unit-")]
+            slow = len(saved) - len(found)
             units = len(list(corpus.iterdir()))
             print(f"{label:18} {int(runs.group(1)) if runs else 0:>12,} executions  {int(speed.group(1)) if speed else 0:>7,}/s  "
-                  f"corpus {units:>6,}  peak RSS {int(rss.group(1)) if rss else 0:>5,} MB  findings {len(found)}  (exit {result.returncode})",
+                  f"corpus {units:>6,}  peak RSS {int(rss.group(1)) if rss else 0:>5,} MB  findings {len(found)}  (exit {result.returncode})"
+                  + (f"  slow units {slow} (in {findings})" if slow else ""),
                   flush=True)
             if result.returncode != 0 or found:
                 failed = True
