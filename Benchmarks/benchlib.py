@@ -54,9 +54,10 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def start_serve(actq, store, port, env):
-    """`actq serve` on `store` at `port`, once it says it listens; exits the benchmark if it does not."""
-    server = subprocess.Popen([actq, "serve", "--db", store, "--port", str(port), "--log-level", "warning"],
+def start_serve(actq, store, port, env, wrapper=()):
+    """`actq serve` on `store` at `port` (run by `wrapper`, such as valgrind, if given), once it
+    says it listens; exits the benchmark if it does not."""
+    server = subprocess.Popen([*wrapper, actq, "serve", "--db", store, "--port", str(port), "--log-level", "warning"],
                               stderr=subprocess.PIPE, env=env)
     line = server.stderr.readline().decode()
     while "actq serve:" not in line:

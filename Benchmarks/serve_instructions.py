@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import OUT, ROOT, free_port, login
+from benchlib import OUT, ROOT, free_port, login, start_serve
 
 PASSWORD = "bench-password"
 PATH = "/system/ws/v12/interaction/activity?customer=1080&status=open"
@@ -36,14 +36,7 @@ def instructions(binary, store, searches, distinct, env):
     """Instructions of a whole `actq serve` run that answers `searches` searches."""
     out = tempfile.mktemp(prefix="serve-", suffix=".callgrind", dir=OUT)
     port = free_port()
-    server = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary, "serve",
-                               "--db", store, "--port", str(port), "--log-level", "warning"],
-                              stderr=subprocess.PIPE, env=env)
-    line = server.stderr.readline().decode()
-    while "actq serve:" not in line:
-        if not line:
-            sys.exit("actq serve did not start under valgrind")
-        line = server.stderr.readline().decode()
+    server = start_serve(binary, store, port, env, wrapper=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"))
     session = login(f"http://127.0.0.1:{port}/system", "demo", PASSWORD)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     for index in range(searches):

@@ -30,6 +30,16 @@ import Testing
         return try await app.test(setup, body)
     }
 
+    /// Runs `body` against an emulator over a store of its own (the fixture, imported afresh),
+    /// with the store's path and a session, for tests that change or break the store.
+    func withOwnStore(_ setup: TestingSetup, _ body: @Sendable (any TestClientProtocol, String, String) async throws -> Void) async throws {
+        let path = temporaryStorePath()
+        defer { removeStore(path) }
+        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
+        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
+        try await app.test(setup) { client in try await body(client, path, try await Self.session(client)) }
+    }
+
     static func login(_ client: some TestClientProtocol, user: String = testUser, password: String = testPassword,
                       force: Bool = false) async throws -> TestResponse {
         let body = JSONWriter.string(.object(JSONObject([JSONMember("userName", .string(user)), JSONMember("password", .string(password))])))
@@ -339,12 +349,7 @@ import Testing
     /// content, in both formats, and a repeated search without a commit gets the same bytes.
     @Test(arguments: setups)
     func aRepeatedSearchSeesWhatWasCommittedMeanwhile(_ setup: TestingSetup) async throws {
-        let path = temporaryStorePath()
-        defer { removeStore(path) }
-        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
-        try await app.test(setup) { client in
-            let session = try await Self.session(client)
+        try await withOwnStore(setup) { client, path, session in
             func count(_ accept: String) async throws -> (count: Int, body: [UInt8]) {
                 let response = try await Self.search(client, "customer=1002", session: session, accept: accept)
                 #expect(response.status == .ok)
@@ -393,12 +398,7 @@ import Testing
         // are no longer a database, the search fails, and the server answers 500 rather than
         // dying. (In WAL mode, readers notice changes through the WAL index, not the file header,
         // so garbage in the header page alone would go unseen while the schema is cached.)
-        let path = temporaryStorePath()
-        defer { removeStore(path) }
-        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
-        try await app.test(setup) { client in
-            let session = try await Self.session(client)
+        try await withOwnStore(setup) { client, path, session in
             #expect(try await Self.search(client, "customer=1002", session: session).status == .ok)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 4096

@@ -150,12 +150,7 @@ extension EmulatorTests {
     }
 
     @Test func aServerFailureTellsTheClientNothingOfTheInside() async throws {
-        let path = temporaryStorePath()
-        defer { removeStore(path) }
-        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
-        try await app.test(.router) { client in
-            let session = try await Self.session(client)
+        try await withOwnStore(.router) { client, path, session in
             let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 4096
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             try handle.write(contentsOf: Data(repeating: 0x41, count: size))
@@ -248,18 +243,8 @@ extension EmulatorTests {
 
     /// Connects, sends `text`, and reads until the server closes (true) or 20 s pass (false).
     static func isClosedByPeer(port: Int, sending text: String) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard let fd = try? connected(port: port) else { return false }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return false }
-        var limit = timeval(tv_sec: 20, tv_usec: 0)  // a hang guard, not a measurement
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         _ = text.withCString { send(fd, $0, strlen($0), 0) }
         var buffer = [UInt8](repeating: 0, count: 512)
         while true {
