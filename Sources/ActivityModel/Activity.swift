@@ -33,15 +33,27 @@ public struct Activity: Hashable, Sendable {
     /// (IDs as numbers or strings, `link` as an object or an array), strict about types otherwise.
     public init(resource: JSONObject) throws(ActivityFormatError) {
         self.resource = resource
+        (id, fields, customAttributes) = try Self.filterValues(of: resource)
+    }
+
+    /// The top-level members the filter fields are read from: a resource with only these
+    /// members gives the same ID, fields and custom attributes as the whole one.
+    public static let filterMembers: Set<String> = Set(
+        ["id", "customAttributes"] + FixedFilter.allCases.map { $0.spec.resourcePath[0] })
+
+    /// The ID, the fixed filters' values and the custom attributes of a resource, as
+    /// `init(resource:)` reads them (from the members `filterMembers` names).
+    public static func filterValues(of resource: JSONObject) throws(ActivityFormatError)
+        -> (id: Int64, fields: [FieldValue?], customAttributes: [(name: String, value: String)])
+    {
         guard let idValue = resource["id"] else { throw ActivityFormatError("the activity has no 'id'") }
-        id = try Self.id(idValue, at: "id")
+        let id = try Self.id(idValue, at: "id")
         var fields: [FieldValue?] = []
         fields.reserveCapacity(FixedFilter.allCases.count)
         for filter in FixedFilter.allCases {
             fields.append(try Self.field(filter.spec, of: resource))
         }
-        self.fields = fields
-        customAttributes = try Self.customAttributes(resource["customAttributes"])
+        return (id, fields, try Self.customAttributes(resource["customAttributes"]))
     }
 
     /// The value of a fixed filter.
@@ -72,81 +84,81 @@ public struct Activity: Hashable, Sendable {
 
     /// A field's value, found by following `spec.resourcePath` and read as `spec.kind` says.
     static func field(_ spec: FilterSpec, of resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
+        let names = spec.resourcePath
+        // The dotted path is spelt only for an error message.
+        func path(through last: Int) -> String { names[...last].joined(separator: ".") }
         var container = resource
-        var path = ""
-        for name in spec.resourcePath.dropLast() {
-            path += path.isEmpty ? name : "." + name
-            guard let next = try object(container[name], at: path) else { return nil }
+        for index in names.indices.dropLast() {
+            guard let next = try object(container[names[index]], at: path(through: index)) else { return nil }
             container = next
         }
-        let last = spec.resourcePath.last!
-        let value = container[last]
-        path += path.isEmpty ? last : "." + last
+        let last = names.count - 1
+        let value = container[names[last]]
         switch spec.kind {
-        case .id: return try optionalID(value, at: path).map(FieldValue.integer)
-        case .code: return try code(value, at: path).map(FieldValue.text)
-        case .text: return try text(value, at: path).map(FieldValue.text)
-        case .date: return try date(value, at: path).map(FieldValue.integer)
+        case .id: return try optionalID(value, at: path(through: last)).map(FieldValue.integer)
+        case .code: return try code(value, at: path(through: last)).map(FieldValue.text)
+        case .text: return try text(value, at: path(through: last)).map(FieldValue.text)
+        case .date: return try date(value, at: path(through: last)).map(FieldValue.integer)
         }
     }
 
     // MARK: Reading fields
 
-    static func object(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> JSONObject? {
+    static func object(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> JSONObject? {
         switch value {
         case nil, .null?: return nil
         case .object(let object)?: return object
-        case let other?: throw ActivityFormatError("'\(path)' must be an object, not \(other.kindName)")
+        case let other?: throw ActivityFormatError("'\(path())' must be an object, not \(other.kindName)")
         }
     }
 
-    static func id(_ value: JSONValue, at path: String) throws(ActivityFormatError) -> Int64 {
+    static func id(_ value: JSONValue, at path: @autoclosure () -> String) throws(ActivityFormatError) -> Int64 {
         let text: String
         switch value {
         case .number(let number): text = number
         case .string(let string): text = string
-        default: throw ActivityFormatError("'\(path)' must be a positive integer, not \(value.kindName)")
+        default: throw ActivityFormatError("'\(path())' must be a positive integer, not \(value.kindName)")
         }
         guard case .success(let id) = IDValue.parse(text) else {
-            throw ActivityFormatError("'\(path)' must be a positive integer, not \(text)")
+            throw ActivityFormatError("'\(path())' must be a positive integer, not \(text)")
         }
         return id
     }
 
     /// `{"id": …}` (or a bare ID) → the ID.
-    static func optionalID(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> Int64? {
+    static func optionalID(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> Int64? {
         switch value {
         case nil, .null?: return nil
         case .object(let object)?:
             guard let id = object["id"], id != .null else { return nil }
-            return try self.id(id, at: path + ".id")
-        case let other?: return try self.id(other, at: path)
+            return try self.id(id, at: path() + ".id")
+        case let other?: return try self.id(other, at: path())
         }
     }
 
     /// `{"value": "open", …}` (or a bare string) → the code.
-    static func code(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> String? {
+    static func code(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        case .object(let object)?: return try text(object["value"], at: path + ".value")
-        case let other?: throw ActivityFormatError("'\(path)' must be an object with a 'value', not \(other.kindName)")
+        case .object(let object)?: return try text(object["value"], at: path() + ".value")
+        case let other?: throw ActivityFormatError("'\(path())' must be an object with a 'value', not \(other.kindName)")
         }
     }
 
-    static func text(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> String? {
+    static func text(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?: return text
         case .number(let text)?: return text
-        case let other?: throw ActivityFormatError("'\(path)' must be a string, not \(other.kindName)")
+        case let other?: throw ActivityFormatError("'\(path())' must be a string, not \(other.kindName)")
         }
     }
 
-    static func date(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> Int64? {
-        guard let text = try text(value, at: path) else { return nil }
+    static func date(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> Int64? {
+        guard let text = try text(value, at: path()) else { return nil }
         guard case .success(.instant(let instant)) = APIDate.parseLiteral(Array(text.utf8)) else {
-            throw ActivityFormatError("'\(path)' must be an ISO 8601 instant such as 2016-04-01T01:55:10.000Z, not \"\(text)\"")
+            throw ActivityFormatError("'\(path())' must be an ISO 8601 instant such as 2016-04-01T01:55:10.000Z, not \"\(text)\"")
         }
         return instant
     }
@@ -177,7 +189,7 @@ public struct Activity: Hashable, Sendable {
     }
 
     /// One element or an array of them (XML turns single elements into objects).
-    static func list(_ value: JSONValue?, at path: String) throws(ActivityFormatError) -> [JSONValue] {
+    static func list(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> [JSONValue] {
         switch value {
         case nil, .null?: return []
         case .array(let elements)?: return elements

@@ -40,6 +40,37 @@ public enum ActivityReader {
     public static func read(
         path: String, format: Format? = nil, _ body: (Activity, RecordLocation) throws -> Void
     ) throws {
+        try read(path: path, format: format, element: parseActivity, converting: { $0 }, body)
+    }
+
+    /// Calls `body` with the record of each activity of the file, in order, as a store writes it:
+    /// `read`, but JSON is scanned rather than made into a tree (the members no filter reads are
+    /// checked and kept as bytes). The same activities, the same errors.
+    public static func readRecords(
+        path: String, format: Format? = nil, _ body: (ActivityRecord, RecordLocation) throws -> Void
+    ) throws {
+        try read(path: path, format: format, element: scanRecord, converting: ActivityRecord.init, body)
+    }
+
+    /// Reads the activities of `bytes`, handing each to `body` with where it was.
+    public static func read(bytes: [UInt8], name: String, format: Format, _ body: (Activity, RecordLocation) throws -> Void) throws {
+        try read(bytes: bytes, name: name, format: format, element: parseActivity, converting: { $0 }, body)
+    }
+
+    /// `readRecords` from bytes in memory.
+    public static func readRecords(bytes: [UInt8], name: String, format: Format, _ body: (ActivityRecord, RecordLocation) throws -> Void) throws {
+        try read(bytes: bytes, name: name, format: format, element: scanRecord, converting: ActivityRecord.init, body)
+    }
+
+    /// Reads one activity of a JSON input, at `depth`, as an `Item` (an `Activity` or its
+    /// `ActivityRecord`); `converting` makes one of an activity read otherwise (XML, or an
+    /// object that was read before it was known to be an activity).
+    typealias ElementReader<Item> = (JSONParser, _ depth: Int) throws -> Item
+
+    private static func read<Item>(
+        path: String, format: Format?, element: ElementReader<Item>, converting: (Activity) -> Item,
+        _ body: (Item, RecordLocation) throws -> Void
+    ) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ImportError(location: path, message: "cannot open the file")
         }
@@ -51,22 +82,73 @@ public enum ActivityReader {
         switch chosen {
         case .xml:
             try? handle.seek(toOffset: 0)
-            try ActivityXML.read(handle: handle, file: path, body)
+            try ActivityXML.read(handle: handle, file: path) { try body(converting($0), $1) }
         case .json, .ndjson:
-            try readJSON(parser, file: path, lineBased: chosen == .ndjson, body)
+            try readJSON(parser, file: path, lineBased: chosen == .ndjson, element: element, converting: converting, body)
         }
     }
 
-    /// Reads the activities of `bytes`, handing each to `body` with where it was.
-    public static func read(bytes: [UInt8], name: String, format: Format, _ body: (Activity, RecordLocation) throws -> Void) throws {
+    private static func read<Item>(
+        bytes: [UInt8], name: String, format: Format, element: ElementReader<Item>, converting: (Activity) -> Item,
+        _ body: (Item, RecordLocation) throws -> Void
+    ) throws {
         switch format {
-        case .xml: try ActivityXML.read(data: Data(bytes), file: name, body)
-        case .json, .ndjson: try readJSON(JSONParser(ByteInput(bytes: bytes)), file: name, lineBased: format == .ndjson, body)
+        case .xml: try ActivityXML.read(data: Data(bytes), file: name) { try body(converting($0), $1) }
+        case .json, .ndjson:
+            try readJSON(JSONParser(ByteInput(bytes: bytes)), file: name, lineBased: format == .ndjson, element: element, converting: converting, body)
         }
     }
 
-    static func readJSON(
-        _ parser: JSONParser, file: String, lineBased: Bool, _ body: (Activity, RecordLocation) throws -> Void
+    /// An activity read as a tree.
+    static func parseActivity(_ parser: JSONParser, depth: Int) throws -> Activity {
+        try activity(parser.parseValue(depth: depth))
+    }
+
+    static func activity(_ value: JSONValue) throws -> Activity {
+        guard case .object(let object) = value else {
+            throw ActivityFormatError("an activity must be an object, not \(value.kindName)")
+        }
+        return try Activity(resource: object)
+    }
+
+    /// An activity's record, read in one pass over its object: the members the filters read are
+    /// parsed, the others only checked (with the parser's checks and errors: `skipValue`), and
+    /// the object's bytes are kept with where each member lies in them.
+    static func scanRecord(_ parser: JSONParser, depth: Int) throws -> ActivityRecord {
+        let input = parser.input
+        parser.skipWhitespace()
+        guard input.peek() == UInt8(ascii: "{"), depth + 1 < JSONParser.maximumDepth else {
+            return ActivityRecord(try parseActivity(parser, depth: depth))
+        }
+        let start = input.offset
+        var filterMembers = JSONObject()
+        var keys: [String] = []
+        keys.reserveCapacity(24)
+        var keySet = KeySet()
+        var members: [(range: Range<Int>, summary: Bool)] = []
+        members.reserveCapacity(24)
+        input.startRecording()
+        do {
+            try parser.parseMembers(depth: depth) { key, offset in
+                guard keySet.insert(key, among: keys) else { throw parser.error("duplicate key \"\(key)\"") }
+                keys.append(key)
+                if Activity.filterMembers.contains(key) {
+                    filterMembers.members.append(JSONMember(key, try parser.parseValue(depth: depth + 1)))
+                } else {
+                    try parser.skipValue(depth: depth + 1)
+                }
+                members.append(((offset - start)..<(input.offset - start), Activity.summaryAttributes.contains(key)))
+            }
+        } catch {
+            _ = input.stopRecording()
+            throw error
+        }
+        return try ActivityRecord.scanned(text: input.stopRecording(), members: members, filterMembers: filterMembers)
+    }
+
+    static func readJSON<Item>(
+        _ parser: JSONParser, file: String, lineBased: Bool, element: ElementReader<Item>,
+        converting: (Activity) -> Item, _ body: (Item, RecordLocation) throws -> Void
     ) throws {
         let input = parser.input
         var index = 0
@@ -76,15 +158,13 @@ public enum ActivityReader {
         func syntax(_ error: JSONSyntaxError) -> ImportError {
             ImportError(location: "\(file):\(error.line):\(error.column)", message: error.message)
         }
-        func emit(_ value: JSONValue, line: Int) throws {
-            guard case .object(let object) = value else {
-                throw ImportError(location: location(line: line).description, message: "an activity must be an object, not \(value.kindName)")
-            }
-            let activity: Activity
-            do { activity = try Activity(resource: object) } catch {
+        /// Hands `body` the item `read` makes of the activity on `line`.
+        func emit(line: Int, _ read: () throws -> Item) throws {
+            let item: Item
+            do { item = try read() } catch let error as ActivityFormatError {
                 throw ImportError(location: location(line: line).description, message: error.message)
             }
-            try body(activity, location(line: line))
+            try body(item, location(line: line))
             index += 1
         }
         /// Streams the elements of the array that starts at the input, one activity at a time.
@@ -94,7 +174,7 @@ public enum ActivityReader {
             repeat {
                 parser.skipWhitespace()
                 let line = input.line
-                try emit(try parser.parseValue(depth: depth), line: line)
+                try emit(line: line) { try element(parser, depth) }
             } while parser.consume(UInt8(ascii: ","))
             try parser.expect(UInt8(ascii: "]"), "',' or ']' after an activity")
         }
@@ -122,21 +202,21 @@ public enum ActivityReader {
                         }
                     }
                     if document {
-                        _ = try parser.parseValue(depth: 1)  // paginationInfo and the like
+                        try parser.skipValue(depth: 1)  // paginationInfo and the like
                         return
                     }
-                    guard keys.insert(key, among: single.members) else { throw parser.error("duplicate key \"\(key)\"") }
+                    guard keys.insert(key, among: single.members.lazy.map(\.key)) else { throw parser.error("duplicate key \"\(key)\"") }
                     single.members.append(JSONMember(key, try parser.parseValue(depth: 1)))
                 }
                 if document { return try trailing(parser, file: file) }
-                try emit(.object(single), line: line)
+                try emit(line: line) { converting(try Activity(resource: single)) }
             }
             // NDJSON: one value per line.
             while true {
                 parser.skipWhitespace()
                 if input.atEnd { return }
                 let line = input.line
-                try emit(try parser.parseValue(), line: line)
+                try emit(line: line) { try element(parser, 0) }
                 while let byte = input.peek(), byte == 0x20 || byte == 0x09 || byte == 0x0D { input.next() }
                 if let byte = input.peek(), byte != 0x0A {
                     throw parser.error("expected a line break after the activity on line \(line)")

@@ -12,6 +12,10 @@ public final class ByteInput {
     private var base = 0
     public private(set) var line = 1
     private var lineStart = 0
+    /// The bytes consumed since `startRecording`, up to the current chunk (nil when not recording).
+    private var recorded: [UInt8]?
+    /// Where the recording starts in the current chunk.
+    private var recordStart = 0
 
     /// Input from bytes in memory.
     public init(bytes: [UInt8]) {
@@ -40,6 +44,10 @@ public final class ByteInput {
         guard let data, !data.isEmpty else {
             exhausted = true
             return false
+        }
+        if recorded != nil {
+            recorded!.append(contentsOf: buffer[recordStart...])
+            recordStart = 0
         }
         base += buffer.count
         buffer = [UInt8](data)
@@ -70,10 +78,26 @@ public final class ByteInput {
 
     public var atEnd: Bool { peek() == nil }
 
+    /// Starts keeping the bytes consumed from here on (one copy per chunk, not per byte).
+    public func startRecording() {
+        recorded = []
+        recordStart = index
+    }
+
+    /// The bytes consumed since `startRecording`, which ends.
+    public func stopRecording() -> [UInt8] {
+        var bytes = recorded ?? []
+        recorded = nil
+        bytes.append(contentsOf: buffer[recordStart..<index])
+        return bytes
+    }
+
     /// Consumes spaces, tabs and line breaks (JSON's whitespace), keeping the line count: one
     /// pass over the chunk instead of a `peek` and a `next` for each.
     @inline(__always)
     public func skipJSONWhitespace() {
+        // Compact JSON has none: one comparison when the next byte is a token's.
+        if index < buffer.count, buffer[index] > 0x20 { return }
         while true {
             var position = index
             var lines = 0
@@ -109,7 +133,38 @@ public final class ByteInput {
     @inline(__always)
     public func takePlainStringBytes(into bytes: inout [UInt8]) {
         let start = index
-        let end = buffer.withUnsafeBufferPointer { chunk in
+        let end = plainStringEnd()
+        if end > start {
+            bytes.append(contentsOf: buffer[start..<end])
+            index = end
+        }
+    }
+
+    /// `takePlainStringBytes` without keeping them.
+    @inline(__always)
+    public func skipPlainStringBytes() {
+        index = plainStringEnd()
+    }
+
+    /// The rest of a string (after its opening quote) and its closing quote, when they are all
+    /// plain ASCII in the current chunk (most keys and values): the string made straight from the
+    /// chunk. Otherwise nil, and nothing consumed.
+    @inline(__always)
+    public func takePlainString() -> String? {
+        let end = plainStringEnd()
+        guard end < buffer.count, buffer[end] == UInt8(ascii: "\"") else { return nil }
+        let text = buffer.withUnsafeBufferPointer { chunk in
+            String(decoding: UnsafeBufferPointer(rebasing: chunk[index..<end]), as: UTF8.self)
+        }
+        index = end + 1
+        return text
+    }
+
+    /// Where the run of plain string bytes from the current position ends in the chunk.
+    @inline(__always)
+    private func plainStringEnd() -> Int {
+        let start = index
+        return buffer.withUnsafeBufferPointer { chunk in
             var position = start
             while position < chunk.count {
                 let byte = chunk[position]
@@ -117,10 +172,6 @@ public final class ByteInput {
                 position += 1
             }
             return position
-        }
-        if end > start {
-            bytes.append(contentsOf: buffer[start..<end])
-            index = end
         }
     }
 }

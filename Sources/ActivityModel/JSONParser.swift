@@ -90,7 +90,7 @@ public struct JSONParser {
         var object = JSONObject()
         var keys = KeySet()
         try parseMembers(depth: depth) { (key: String) throws in
-            guard keys.insert(key, among: object.members) else { throw error("duplicate key \"\(key)\"") }
+            guard keys.insert(key, among: object.members.lazy.map(\.key)) else { throw error("duplicate key \"\(key)\"") }
             object.members.append(JSONMember(key, try parseValue(depth: depth + 1)))
         }
         return object
@@ -99,16 +99,58 @@ public struct JSONParser {
     /// Reads `{ "key": …, … }`, calling `member` after each key with the input at its value, which
     /// `member` must consume.
     public func parseMembers(depth: Int, _ member: (String) throws -> Void) throws {
+        try parseMembers(depth: depth) { key, _ in try member(key) }
+    }
+
+    /// `parseMembers`, also handing `member` the input offset of the key's opening quote.
+    public func parseMembers(depth: Int, _ member: (String, Int) throws -> Void) throws {
         try expect(UInt8(ascii: "{"), "'{'")
         if consume(UInt8(ascii: "}")) { return }
         repeat {
             skipWhitespace()
             guard input.peek() == UInt8(ascii: "\"") else { throw error("expected a key in double quotes\(found())") }
+            let offset = input.offset
             let key = try parseString()
             try expect(UInt8(ascii: ":"), "':' after the key \"\(key)\"")
-            try member(key)
+            try member(key, offset)
         } while consume(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"), "',' or '}' in an object")
+    }
+
+    /// Reads a value as `parseValue` does, with the same checks and the same errors in the same
+    /// places, but keeps nothing of it (no strings, arrays or objects are made but keys).
+    public func skipValue(depth: Int = 0) throws {
+        skipWhitespace()
+        guard depth < JSONParser.maximumDepth else { throw error("nesting deeper than \(JSONParser.maximumDepth) levels") }
+        guard let byte = input.peek() else { throw error("expected a value, found the end of the input (truncated?)") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            var keys: [String] = []
+            var set = KeySet()
+            try parseMembers(depth: depth) { (key: String) throws in
+                guard set.insert(key, among: keys) else { throw error("duplicate key \"\(key)\"") }
+                keys.append(key)
+                try skipValue(depth: depth + 1)
+            }
+        case UInt8(ascii: "["):
+            input.next()
+            if consume(UInt8(ascii: "]")) { return }
+            repeat {
+                try skipValue(depth: depth + 1)
+            } while consume(UInt8(ascii: ","))
+            try expect(UInt8(ascii: "]"), "',' or ']' in an array")
+        case UInt8(ascii: "\""):
+            input.next()
+            var none: [UInt8] = []
+            try readString(keeping: false, into: &none)
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            var none: [UInt8] = []
+            try readNumber(keeping: false, into: &none)
+        default: throw error("expected a value\(found())")
+        }
     }
 
     private func literal(_ word: String) throws {
@@ -120,73 +162,82 @@ public struct JSONParser {
 
     private func parseNumber() throws -> String {
         var text: [UInt8] = []
+        try readNumber(keeping: true, into: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Reads a number, appending its text to `text` when `keep` is set.
+    private func readNumber(keeping keep: Bool, into text: inout [UInt8]) throws {
+        func take() {
+            let byte = input.next()!
+            if keep { text.append(byte) }
+        }
         func digits() -> Int {
             var count = 0
             while let byte = input.peek(), byte >= 0x30 && byte <= 0x39 {
-                text.append(byte)
-                input.next()
+                take()
                 count += 1
             }
             return count
         }
-        if input.peek() == UInt8(ascii: "-") { text.append(input.next()!) }
+        if input.peek() == UInt8(ascii: "-") { take() }
         if input.peek() == UInt8(ascii: "0") {
-            text.append(input.next()!)
+            take()
             if let byte = input.peek(), byte >= 0x30 && byte <= 0x39 { throw error("invalid number: leading zero") }
         } else if digits() == 0 {
             throw error("invalid number")
         }
         if input.peek() == UInt8(ascii: ".") {
-            text.append(input.next()!)
+            take()
             if digits() == 0 { throw error("invalid number: expected digits after '.'") }
         }
         if let byte = input.peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-            text.append(input.next()!)
-            if let sign = input.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { text.append(input.next()!) }
+            take()
+            if let sign = input.peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { take() }
             if digits() == 0 { throw error("invalid number: expected digits in the exponent") }
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// Reads a string, after its opening quote.
     public func parseString() throws -> String {
         input.next()  // the opening quote
+        if let plain = input.takePlainString() { return plain }
         var bytes: [UInt8] = []
+        try readString(keeping: true, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads the rest of a string and its closing quote (the opening one consumed), appending
+    /// its bytes to `bytes` when `keep` is set. `skipValue` reads strings with the same checks.
+    private func readString(keeping keep: Bool, into bytes: inout [UInt8]) throws {
         while true {
-            input.takePlainStringBytes(into: &bytes)
+            if keep { input.takePlainStringBytes(into: &bytes) } else { input.skipPlainStringBytes() }
             guard let byte = input.next() else { throw error("unterminated string (truncated?)") }
             switch byte {
             case UInt8(ascii: "\""):
-                return String(decoding: bytes, as: UTF8.self)
+                return
             case UInt8(ascii: "\\"):
                 guard let escaped = input.next() else { throw error("unterminated string (truncated?)") }
+                let unescaped: UInt8
                 switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(escaped)
-                case UInt8(ascii: "b"): bytes.append(0x08)
-                case UInt8(ascii: "f"): bytes.append(0x0C)
-                case UInt8(ascii: "n"): bytes.append(0x0A)
-                case UInt8(ascii: "r"): bytes.append(0x0D)
-                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped = escaped
+                case UInt8(ascii: "b"): unescaped = 0x08
+                case UInt8(ascii: "f"): unescaped = 0x0C
+                case UInt8(ascii: "n"): unescaped = 0x0A
+                case UInt8(ascii: "r"): unescaped = 0x0D
+                case UInt8(ascii: "t"): unescaped = 0x09
                 case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800...0xDBFF).contains(scalar) {
-                        guard input.next() == UInt8(ascii: "\\"), input.next() == UInt8(ascii: "u") else {
-                            throw error("lone surrogate in \\u escape")
-                        }
-                        let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair in \\u escape") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(scalar) {
-                        throw error("lone surrogate in \\u escape")
-                    }
-                    bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+                    let scalar = try unicodeEscape()
+                    if keep { bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8)) }
+                    continue
                 default:
                     throw error("invalid escape '\\\(Character(Unicode.Scalar(escaped)))'")
                 }
+                if keep { bytes.append(unescaped) }
             case 0..<0x20:
                 throw error("control character in a string (escape it)")
             case 0x80...:
-                bytes.append(byte)
+                if keep { bytes.append(byte) }
                 let count: Int
                 switch byte {
                 case 0xC2...0xDF: count = 1
@@ -204,12 +255,28 @@ public struct JSONParser {
                             throw error("invalid UTF-8 in a string")
                         }
                     }
-                    bytes.append(continuation)
+                    if keep { bytes.append(continuation) }
                 }
             default:
-                bytes.append(byte)
+                if keep { bytes.append(byte) }
             }
         }
+    }
+
+    /// The scalar of a `\u` escape (after the `u`), a surrogate pair read whole.
+    private func unicodeEscape() throws -> UInt32 {
+        var scalar = try hex4()
+        if (0xD800...0xDBFF).contains(scalar) {
+            guard input.next() == UInt8(ascii: "\\"), input.next() == UInt8(ascii: "u") else {
+                throw error("lone surrogate in \\u escape")
+            }
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair in \\u escape") }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(scalar) {
+            throw error("lone surrogate in \\u escape")
+        }
+        return scalar
     }
 
     private func hex4() throws -> UInt32 {
@@ -238,10 +305,10 @@ public struct KeySet {
     /// An empty set.
     public init() {}
 
-    /// Whether `key` is new among `members` (the members read so far, before `key`'s).
-    public mutating func insert(_ key: String, among members: [JSONMember]) -> Bool {
-        if seen == nil, members.count >= 16 { seen = Set(members.map(\.key)) }
+    /// Whether `key` is new among `keys` (the keys read so far, before `key`).
+    public mutating func insert(_ key: String, among keys: some Collection<String>) -> Bool {
+        if seen == nil, keys.count >= 16 { seen = Set(keys) }
         if seen != nil { return seen!.insert(key).inserted }
-        return !members.contains(where: { $0.key == key })
+        return !keys.contains(key)
     }
 }

@@ -68,7 +68,7 @@ public final class ActivityStore: ActivityStoring, Sendable {
             || error.extendedResultCode == .SQLITE_READONLY_CANTINIT || error.resultCode == .SQLITE_READONLY
     }
 
-    /// The whole resource of a row, from the `resource` column as `Writer.storedJSON` keeps it:
+    /// The whole resource of a row, from the `resource` column as `Writer.put` keeps it:
     /// the whole JSON, or ("+{…}") the members after the summary's. SQLite's `substr` and
     /// `length` count characters, and the braces and comma are one byte each.
     static let resourceSQL = """
@@ -275,14 +275,15 @@ public final class ActivityStore: ActivityStoring, Sendable {
             // or killed import leaves the store as it was, indexes and all. The index of custom
             // attributes by activity stays: replacing a repeated ID deletes through it.
             var deferred: [(name: String, sql: String)] = []
-            if try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM activity LIMIT 1)") == 0 {
+            let startsEmpty = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM activity LIMIT 1)") == 0
+            if startsEmpty {
                 deferred = try Row.fetchAll(db, sql: """
                     SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
                     AND tbl_name IN ('activity', 'custom_attribute') AND name <> 'custom_attribute_activity' ORDER BY name
                     """).map { (name: $0[0], sql: $0[1]) }
             }
             for index in deferred { try db.execute(sql: "DROP INDEX \(index.name)") }
-            let writer = try Writer(db)
+            let writer = try Writer(db, startsEmpty: startsEmpty)
             let result = try body(writer)
             for index in deferred { try db.execute(sql: index.sql) }
             if writer.written >= 1000 {
@@ -294,15 +295,24 @@ public final class ActivityStore: ActivityStoring, Sendable {
         }
     }
 
-    /// Inserts or replaces activities inside a `write` transaction, with prepared statements.
+    /// Inserts or replaces activities inside a `write` transaction, with prepared statements
+    /// whose parameters are bound straight from the records' bytes (no argument array per row).
     public final class Writer: ActivityWriting {
         let db: Database
         private let upsert: Statement
         private let deleteCustom: Statement
         private let insertCustom: Statement
+        /// The IDs written so far when the store was empty at the start (nil otherwise): an ID
+        /// not among them has no custom attributes to delete.
+        private var writtenIDs: Set<Int64>?
+        /// The `resource` column of a record whose summary members all come first (as in the
+        /// API's answers): only the other members, marked with a leading "+" (`+{"payload":…}`),
+        /// so that the summary is stored once. Otherwise the column holds the whole resource.
+        /// `ActivityStore.resourceSQL` puts the two back together, byte for byte the record's `json`.
+        private var rest: [UInt8] = []
         public private(set) var written = 0
 
-        init(_ db: Database) throws {
+        init(_ db: Database, startsEmpty: Bool) throws {
             self.db = db
             // One column per fixed filter, as the filter table names them.
             let columns = ActivityColumns.afterID
@@ -313,87 +323,81 @@ public final class ActivityStore: ActivityStoring, Sendable {
                 """)
             deleteCustom = try db.makeStatement(sql: "DELETE FROM custom_attribute WHERE activity_id = ?")
             insertCustom = try db.makeStatement(sql: "INSERT INTO custom_attribute (activity_id, name, value) VALUES (?, ?, ?)")
-        }
-
-        /// The summary projection and the whole resource as JSON text, each member written once.
-        static func json(_ resource: JSONObject) -> (summary: String, resource: String) {
-            var summary: [UInt8] = [UInt8(ascii: "{")]
-            var whole: [UInt8] = [UInt8(ascii: "{")]
-            summary.reserveCapacity(2048)
-            whole.reserveCapacity(2048)
-            var member: [UInt8] = []
-            member.reserveCapacity(512)
-            for entry in resource.members {
-                member.removeAll(keepingCapacity: true)
-                JSONWriter.writeString(entry.key, into: &member)
-                member.append(UInt8(ascii: ":"))
-                JSONWriter.write(entry.value, into: &member)
-                if whole.count > 1 { whole.append(UInt8(ascii: ",")) }
-                whole += member
-                if Activity.summaryAttributes.contains(entry.key) {
-                    if summary.count > 1 { summary.append(UInt8(ascii: ",")) }
-                    summary += member
-                }
-            }
-            summary.append(UInt8(ascii: "}"))
-            whole.append(UInt8(ascii: "}"))
-            return (String(decoding: summary, as: UTF8.self), String(decoding: whole, as: UTF8.self))
-        }
-
-        /// The summary projection and what the `resource` column keeps beside it: when the
-        /// resource's summary members all come first (as in the API's answers), only its other
-        /// members, marked with a leading "+" (`+{"payload":…}`), so that the summary is stored
-        /// once; otherwise the whole resource, as before. `ActivityStore.resourceSQL` puts the
-        /// two back together, byte for byte what `json` writes.
-        static func storedJSON(_ resource: JSONObject) -> (summary: String, resource: String) {
-            var summary: [UInt8] = [UInt8(ascii: "{")]
-            var rest: [UInt8] = [UInt8(ascii: "+"), UInt8(ascii: "{")]
-            summary.reserveCapacity(2048)
-            rest.reserveCapacity(512)
-            var member: [UInt8] = []
-            member.reserveCapacity(512)
-            var interleaved = false
-            for entry in resource.members {
-                member.removeAll(keepingCapacity: true)
-                JSONWriter.writeString(entry.key, into: &member)
-                member.append(UInt8(ascii: ":"))
-                JSONWriter.write(entry.value, into: &member)
-                if Activity.summaryAttributes.contains(entry.key) {
-                    if rest.count > 2 { interleaved = true }
-                    if summary.count > 1 { summary.append(UInt8(ascii: ",")) }
-                    summary += member
-                } else {
-                    if rest.count > 2 { rest.append(UInt8(ascii: ",")) }
-                    rest += member
-                }
-            }
-            guard !interleaved else { return json(resource) }
-            summary.append(UInt8(ascii: "}"))
-            rest.append(UInt8(ascii: "}"))
-            return (String(decoding: summary, as: UTF8.self), String(decoding: rest, as: UTF8.self))
+            writtenIDs = startsEmpty ? [] : nil
+            rest.reserveCapacity(1024)
         }
 
         /// Adds an activity; one with the same ID is replaced.
-        public func put(_ activity: Activity) throws {
-            let (summary, resource) = Self.storedJSON(activity.resource)
-            var arguments: [(any DatabaseValueConvertible)?] = [activity.id]
-            for field in activity.fields {
+        public func put(_ record: ActivityRecord) throws {
+            let statement = upsert.sqliteStatement
+            sqlite3_bind_int64(statement, 1, record.id)
+            var parameter: Int32 = 2
+            for field in record.fields {
                 switch field {
-                case .integer(let value)?: arguments.append(value)
-                case .text(let value)?: arguments.append(value)
-                case nil: arguments.append(nil)
+                case .integer(let value)?: sqlite3_bind_int64(statement, parameter, value)
+                case .text(let value)?: Self.bind(value, to: statement, at: parameter)
+                case nil: sqlite3_bind_null(statement, parameter)
+                }
+                parameter += 1
+            }
+            let resource: [UInt8]
+            if let restJSON = record.restJSON {
+                rest.removeAll(keepingCapacity: true)
+                rest.append(UInt8(ascii: "+"))
+                rest += restJSON
+                resource = rest
+            } else {
+                resource = record.json
+            }
+            try record.summaryJSON.withUnsafeBufferPointer { summary in
+                try resource.withUnsafeBufferPointer { resource in
+                    // Static: the buffers outlive the step, and the bindings are replaced before the next.
+                    sqlite3_bind_text(statement, parameter, summary.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                      Int32(summary.count), nil)
+                    sqlite3_bind_text(statement, parameter + 1, resource.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                      Int32(resource.count), nil)
+                    try step(upsert)
                 }
             }
-            arguments += [summary, resource]
-            upsert.setUncheckedArguments(StatementArguments(arguments))
-            try upsert.execute()
-            deleteCustom.setUncheckedArguments([activity.id])
-            try deleteCustom.execute()
-            for attribute in activity.customAttributes {
-                insertCustom.setUncheckedArguments([activity.id, attribute.name, attribute.value])
-                try insertCustom.execute()
+            if writtenIDs?.insert(record.id).inserted != true {
+                sqlite3_bind_int64(deleteCustom.sqliteStatement, 1, record.id)
+                try step(deleteCustom)
+            }
+            let insert = insertCustom.sqliteStatement
+            for attribute in record.customAttributes {
+                sqlite3_bind_int64(insert, 1, record.id)
+                Self.bind(attribute.name, to: insert, at: 2)
+                Self.bind(attribute.value, to: insert, at: 3)
+                try step(insertCustom)
             }
             written += 1
+        }
+
+        /// Binds text, copied by SQLite.
+        private static func bind(_ text: String, to statement: SQLiteStatement, at parameter: Int32) {
+            var text = text
+            text.withUTF8 { bytes in
+                guard let start = bytes.baseAddress else {
+                    // A null pointer would bind NULL: the empty text is bound as a C string.
+                    _ = sqlite3_bind_text(statement, parameter, "", 0, Self.transient)
+                    return
+                }
+                _ = sqlite3_bind_text(statement, parameter, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self),
+                                      Int32(bytes.count), Self.transient)
+            }
+        }
+
+        /// SQLite's `SQLITE_TRANSIENT`: copy the bound bytes.
+        private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        /// Runs a bound statement to its end, and resets it.
+        private func step(_ statement: Statement) throws {
+            let handle = statement.sqliteStatement
+            let code = sqlite3_step(handle)
+            defer { sqlite3_reset(handle) }
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+            }
         }
     }
 

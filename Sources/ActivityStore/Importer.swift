@@ -19,8 +19,8 @@ public enum Importer {
         let start = Date()
         let count = try store.write { writer -> Int in
             for file in files {
-                try ActivityReader.read(path: file, format: format) { activity, _ in
-                    try writer.put(activity)
+                try ActivityReader.readRecords(path: file, format: format) { record, _ in
+                    try writer.put(record)
                     if writer.written % 4096 == 0 { progress?(writer.written, file) }
                 }
             }

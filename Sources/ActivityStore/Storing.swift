@@ -34,9 +34,16 @@ public struct StoreContentVersion: Hashable, Sendable {
 /// Adds activities inside a store's `write` transaction.
 public protocol ActivityWriting: AnyObject {
     /// Adds an activity; one with the same ID is replaced (the last one written wins).
-    func put(_ activity: Activity) throws
+    func put(_ record: ActivityRecord) throws
     /// How many activities were put so far.
     var written: Int { get }
+}
+
+extension ActivityWriting {
+    /// Adds an activity; one with the same ID is replaced (the last one written wins).
+    public func put(_ activity: Activity) throws {
+        try put(ActivityRecord(activity))
+    }
 }
 
 extension QueryPlan {

@@ -197,7 +197,7 @@ final class PostgresWriter: ActivityWriting {
         directActivities.reserveCapacity(Self.batchBytes + (1 << 16))
     }
 
-    func put(_ activity: Activity) throws {
+    func put(_ activity: ActivityRecord) throws {
         written += 1
         if copiedIDs?.insert(activity.id).inserted == true {
             try Self.encode(activity, sequence: nil, into: &directActivities, attributes: &directAttributes)
@@ -212,8 +212,9 @@ final class PostgresWriter: ActivityWriting {
 
     /// An activity's row (with the staging tables' `seq` first, when given) and its custom
     /// attributes' rows.
-    static func encode(_ activity: Activity, sequence: String?, into activities: inout ByteBuffer, attributes: inout ByteBuffer) throws {
-        let (summary, resource) = ActivityStore.Writer.json(activity.resource)
+    static func encode(_ activity: ActivityRecord, sequence: String?, into activities: inout ByteBuffer, attributes: inout ByteBuffer) throws {
+        let summary = String(decoding: activity.summaryJSON, as: UTF8.self)
+        let resource = String(decoding: activity.json, as: UTF8.self)
         let id = String(activity.id)
         if let sequence {
             activities.writeString(sequence)
