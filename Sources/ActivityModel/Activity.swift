@@ -36,13 +36,36 @@ public struct Activity: Hashable, Sendable {
         (id, fields, customAttributes) = try Self.filterValues(of: resource)
     }
 
-    /// The top-level members the filter fields are read from: a resource with only these
-    /// members gives the same ID, fields and custom attributes as the whole one.
-    public static let filterMembers: Set<String> = Set(
-        ["id", "customAttributes"] + FixedFilter.allCases.map { $0.spec.resourcePath[0] })
+    /// What `filterValues` reads of each top-level member (a member it reads nothing of is
+    /// absent): a resource cut down to these parts gives the same ID, fields and custom
+    /// attributes, and the same errors, as the whole one. Of an ID field's object only its `id`
+    /// is read, of a code's only its `value`.
+    public static let filterSelection: [(name: String, selection: JSONSelection)] = {
+        func select(_ path: ArraySlice<String>, in members: inout [(name: String, selection: JSONSelection)]) {
+            let name = path.first!
+            let index = members.firstIndex { $0.name == name } ?? {
+                members.append((name, .members([])))
+                return members.count - 1
+            }()
+            guard path.count > 1 else { return members[index].selection = .whole }
+            guard case .members(var inner) = members[index].selection else { return }  // already whole
+            select(path.dropFirst(), in: &inner)
+            members[index].selection = .members(inner)
+        }
+        var root: [(name: String, selection: JSONSelection)] = [("id", .whole), ("customAttributes", .whole)]
+        for filter in FixedFilter.allCases {
+            let spec = filter.spec
+            switch spec.kind {
+            case .id: select(spec.resourcePath[...] + ["id"], in: &root)
+            case .code: select(spec.resourcePath[...] + ["value"], in: &root)
+            case .text, .date: select(spec.resourcePath[...], in: &root)
+            }
+        }
+        return root
+    }()
 
     /// The ID, the fixed filters' values and the custom attributes of a resource, as
-    /// `init(resource:)` reads them (from the members `filterMembers` names).
+    /// `init(resource:)` reads them (the parts `filterSelection` names).
     public static func filterValues(of resource: JSONObject) throws(ActivityFormatError)
         -> (id: Int64, fields: [FieldValue?], customAttributes: [(name: String, value: String)])
     {

@@ -111,8 +111,8 @@ public enum ActivityReader {
         return try Activity(resource: object)
     }
 
-    /// An activity's record, read in one pass over its object: the members the filters read are
-    /// parsed, the others only checked (with the parser's checks and errors: `skipValue`), and
+    /// An activity's record, read in one pass over its object: the parts the filters read are
+    /// parsed (`Activity.filterSelection`), the rest only checked (with the parser's checks and errors: `skipValue`), and
     /// the object's bytes are kept with where each member lies in them.
     static func scanRecord(_ parser: JSONParser, depth: Int) throws -> ActivityRecord {
         let input = parser.input
@@ -132,8 +132,8 @@ public enum ActivityReader {
             try parser.parseMembers(depth: depth) { key, offset in
                 guard keySet.insert(key, among: keys) else { throw parser.error("duplicate key \"\(key)\"") }
                 keys.append(key)
-                if Activity.filterMembers.contains(key) {
-                    filterMembers.members.append(JSONMember(key, try parser.parseValue(depth: depth + 1)))
+                if let selection = Activity.filterSelection.first(where: { $0.name == key })?.selection {
+                    filterMembers.members.append(JSONMember(key, try parser.parseValue(selecting: selection, depth: depth + 1)))
                 } else {
                     try parser.skipValue(depth: depth + 1)
                 }

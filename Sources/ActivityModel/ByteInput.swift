@@ -1,21 +1,22 @@
 import Foundation
 
 /// Bytes read in chunks from a file (or given in memory), with the position kept for messages.
-/// Memory stays at one chunk whatever the size of the file.
+/// Memory stays at one chunk whatever the size of the file. One reader at a time: the state is
+/// exempt from the run-time exclusivity checks, which cost as much as the reading itself.
 public final class ByteInput {
-    private var buffer: [UInt8]
-    private var index = 0
+    @exclusivity(unchecked) private var buffer: [UInt8]
+    @exclusivity(unchecked) private var index = 0
     private let handle: FileHandle?
     private let chunkSize: Int
-    private var exhausted: Bool
+    @exclusivity(unchecked) private var exhausted: Bool
     /// Bytes consumed before `buffer`.
-    private var base = 0
-    public private(set) var line = 1
-    private var lineStart = 0
+    @exclusivity(unchecked) private var base = 0
+    @exclusivity(unchecked) public private(set) var line = 1
+    @exclusivity(unchecked) private var lineStart = 0
     /// The bytes consumed since `startRecording`, up to the current chunk (nil when not recording).
-    private var recorded: [UInt8]?
+    @exclusivity(unchecked) private var recorded: [UInt8]?
     /// Where the recording starts in the current chunk.
-    private var recordStart = 0
+    @exclusivity(unchecked) private var recordStart = 0
 
     /// Input from bytes in memory.
     public init(bytes: [UInt8]) {
@@ -96,8 +97,13 @@ public final class ByteInput {
     /// pass over the chunk instead of a `peek` and a `next` for each.
     @inline(__always)
     public func skipJSONWhitespace() {
-        // Compact JSON has none: one comparison when the next byte is a token's.
+        // Compact JSON has none: one comparison, inlined, when the next byte is a token's.
         if index < buffer.count, buffer[index] > 0x20 { return }
+        skipJSONWhitespaceRun()
+    }
+
+    @inline(never)
+    private func skipJSONWhitespaceRun() {
         while true {
             var position = index
             var lines = 0

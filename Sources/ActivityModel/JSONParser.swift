@@ -15,6 +15,8 @@ public struct JSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertibl
 public struct JSONParser {
     public static let maximumDepth = 512
     public let input: ByteInput
+    /// The keys of the objects being skipped or selected from, innermost last.
+    private let openKeys = KeyStack()
 
     /// A parser reading from `input`.
     public init(_ input: ByteInput) { self.input = input }
@@ -34,11 +36,13 @@ public struct JSONParser {
     }
 
     /// Skips spaces, tabs and line breaks.
+    @inline(__always)
     public func skipWhitespace() {
         input.skipJSONWhitespace()
     }
 
     /// Skips whitespace and consumes `byte` if it comes next.
+    @inline(__always)
     public func consume(_ byte: UInt8) -> Bool {
         skipWhitespace()
         if input.peek() == byte {
@@ -117,6 +121,37 @@ public struct JSONParser {
         try expect(UInt8(ascii: "}"), "',' or '}' in an object")
     }
 
+    /// `parseMembers`, refusing a repeated key. The keys are kept on a stack the whole parse
+    /// shares, so that an object allocates nothing for them.
+    private func parseUniqueMembers(depth: Int, _ member: (String) throws -> Void) throws {
+        let start = openKeys.keys.count
+        defer { openKeys.keys.removeSubrange(start...) }
+        var set = KeySet()
+        try parseMembers(depth: depth) { (key: String) throws in
+            guard set.insert(key, among: openKeys.keys[start...]) else { throw error("duplicate key \"\(key)\"") }
+            openKeys.keys.append(key)
+            try member(key)
+        }
+    }
+
+    /// Reads a value as `parseValue` does, with the same checks and the same errors in the same
+    /// places, but of an object keeps only the members `selection` names (each read with its own
+    /// selection); the others are only checked, as `skipValue` does.
+    public func parseValue(selecting selection: JSONSelection, depth: Int = 0) throws -> JSONValue {
+        guard case .members(let wanted) = selection else { return try parseValue(depth: depth) }
+        skipWhitespace()
+        guard depth < JSONParser.maximumDepth, input.peek() == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
+        var object = JSONObject()
+        try parseUniqueMembers(depth: depth) { key in
+            if let inner = wanted.first(where: { $0.name == key })?.selection {
+                object.members.append(JSONMember(key, try parseValue(selecting: inner, depth: depth + 1)))
+            } else {
+                try skipValue(depth: depth + 1)
+            }
+        }
+        return .object(object)
+    }
+
     /// Reads a value as `parseValue` does, with the same checks and the same errors in the same
     /// places, but keeps nothing of it (no strings, arrays or objects are made but keys).
     public func skipValue(depth: Int = 0) throws {
@@ -125,13 +160,7 @@ public struct JSONParser {
         guard let byte = input.peek() else { throw error("expected a value, found the end of the input (truncated?)") }
         switch byte {
         case UInt8(ascii: "{"):
-            var keys: [String] = []
-            var set = KeySet()
-            try parseMembers(depth: depth) { (key: String) throws in
-                guard set.insert(key, among: keys) else { throw error("duplicate key \"\(key)\"") }
-                keys.append(key)
-                try skipValue(depth: depth + 1)
-            }
+            try parseUniqueMembers(depth: depth) { _ in try skipValue(depth: depth + 1) }
         case UInt8(ascii: "["):
             input.next()
             if consume(UInt8(ascii: "]")) { return }
@@ -294,6 +323,20 @@ public struct JSONParser {
         }
         return value
     }
+}
+
+/// Which parts of a JSON value `JSONParser.parseValue(selecting:)` keeps: all of it, or of an
+/// object only the members named, each with its own selection (a value that is not an object is
+/// kept whole).
+public indirect enum JSONSelection: Sendable {
+    case whole
+    /// The members kept (few: they are searched in order), each with its selection.
+    case members([(name: String, selection: JSONSelection)])
+}
+
+/// The keys of the objects a parse is inside, innermost last.
+private final class KeyStack {
+    @exclusivity(unchecked) var keys: [String] = []
 }
 
 /// The keys of an object being read, to refuse a repeated one. Small objects (nearly all) are

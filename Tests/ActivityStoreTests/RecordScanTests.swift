@@ -105,6 +105,19 @@ import Testing
         #"{"id":33,"a":{"b":1,}}"#,
         "{\"id\":34,\"tab\":\"a\tb\"}",
         "{\"id\":35}\u{FEFF}",
+        // Inside the members the filters read, the parts they do not read are only checked.
+        #"{"id":36,"status":{"value":"open","substatus":{"a":1,"a":2}}}"#,
+        #"{"id":37,"status":{"displayValue":"Open","value":"open","extra":[1,{"b":[]}]}}"#,
+        #"{"id":38,"created":{"user":{"id":"x"},"date":"2024-01-02T03:04:05.000Z"}}"#,
+        #"{"id":39,"assigned":"x"}"#,
+        #"{"id":40,"assigned":{"user":5}}"#,
+        #"{"id":41,"assigned":{"user":{"id":5,"name":7}}}"#,
+        #"{"id":42,"customer":"12","status":["open"]}"#,
+        #"{"id":43,"customer":{"customerName":"x","id":null}}"#,
+        #"{"id":44,"status":{"value":"open","value":"completed"}}"#,
+        #"{"id":45,"status":{"displayValue":"\x"}}"#,
+        #"{"id":46,"lastModified":{"date":"2024-01-02T03:04:05.000Z","user":"# + String(repeating: "[", count: 520)
+            + String(repeating: "]", count: 520) + "}}",
     ]
 
     @Test func oddShapesReadTheSameBothWays() {
