@@ -74,7 +74,7 @@ public struct Activity: Hashable, Sendable {
         var fields: [FieldValue?] = []
         fields.reserveCapacity(FixedFilter.allCases.count)
         for filter in FixedFilter.allCases {
-            fields.append(try Self.field(filter.spec, of: resource))
+            fields.append(try Self.field(filter, of: resource))
         }
         return (id, fields, try Self.customAttributes(resource["customAttributes"]))
     }
@@ -102,12 +102,12 @@ public struct Activity: Hashable, Sendable {
 
     /// The value of one fixed filter in a resource, as `init(resource:)` reads it.
     public static func value(of filter: FixedFilter, in resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
-        try field(filter.spec, of: resource)
+        try field(filter, of: resource)
     }
 
-    /// A field's value, found by following `spec.resourcePath` and read as `spec.kind` says.
-    static func field(_ spec: FilterSpec, of resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
-        let names = spec.resourcePath
+    /// A filter's value, found by following its `resourcePath` and read as its `kind` says.
+    static func field(_ filter: FixedFilter, of resource: JSONObject) throws(ActivityFormatError) -> FieldValue? {
+        let names = filter.resourcePath
         // The dotted path is spelt only for an error message.
         func path(through last: Int) -> String { names[...last].joined(separator: ".") }
         var container = resource
@@ -117,7 +117,7 @@ public struct Activity: Hashable, Sendable {
         }
         let last = names.count - 1
         let value = container[names[last]]
-        switch spec.kind {
+        switch filter.kind {
         case .id: return try optionalID(value, at: path(through: last)).map(FieldValue.integer)
         case .code: return try code(value, at: path(through: last)).map(FieldValue.text)
         case .text: return try text(value, at: path(through: last)).map(FieldValue.text)

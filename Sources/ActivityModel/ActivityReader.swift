@@ -143,7 +143,8 @@ public enum ActivityReader {
             _ = input.stopRecording()
             throw error
         }
-        return try ActivityRecord.scanned(text: input.stopRecording(), members: members, filterMembers: filterMembers)
+        let text = input.stopRecording()
+        return try ActivityRecord.scanned(text: text, respelt: input.respelt, members: members, filterMembers: filterMembers)
     }
 
     static func readJSON<Item>(

@@ -48,14 +48,15 @@ public struct ActivityRecord: Equatable, Sendable {
     }
 
     /// The record of an object read by `ActivityReader.scanRecord`: `text` is the object as the input
-    /// has it, `members` where each of its members lies in `text`, `filterMembers` the members
+    /// has it (`respelt` unless its reading saw only what `JSONWriter` writes: `ByteInput.respelt`),
+    /// `members` where each of its members lies in `text`, `filterMembers` the members
     /// the filters read, parsed. When `text` is what `JSONWriter` would write, its bytes are
     /// kept as they are; otherwise (whitespace, escapes spelt another way) it is parsed and
     /// written out again, so that a record is the same however its input was spelt.
-    static func scanned(text: [UInt8], members: [(range: Range<Int>, summary: Bool)], filterMembers: JSONObject) throws(ActivityFormatError)
-        -> ActivityRecord
-    {
-        guard JSONWriter.isCanonical(text) else {
+    static func scanned(
+        text: [UInt8], respelt: Bool, members: [(range: Range<Int>, summary: Bool)], filterMembers: JSONObject
+    ) throws(ActivityFormatError) -> ActivityRecord {
+        guard !respelt || JSONWriter.isCanonical(text) else {
             guard case .object(let resource)? = try? JSONParser.parse(text) else {
                 throw ActivityFormatError("the activity could not be read again (\(text.count) bytes)")
             }

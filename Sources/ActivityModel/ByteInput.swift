@@ -17,6 +17,10 @@ public final class ByteInput {
     @exclusivity(unchecked) private var recorded: [UInt8]?
     /// Where the recording starts in the current chunk.
     @exclusivity(unchecked) private var recordStart = 0
+    /// Unset by `startRecording`; set when whitespace between tokens is skipped, and by the
+    /// parser at an escape or character `JSONWriter` may write otherwise. While it is unset, the
+    /// recorded text is spelt as `JSONWriter` spells it.
+    @exclusivity(unchecked) public var respelt = false
 
     /// Input from bytes in memory.
     public init(bytes: [UInt8]) {
@@ -81,6 +85,7 @@ public final class ByteInput {
 
     /// Starts keeping the bytes consumed from here on (one copy per chunk, not per byte).
     public func startRecording() {
+        respelt = false
         recorded = []
         recordStart = index
     }
@@ -122,6 +127,7 @@ public final class ByteInput {
                     }
                 }
             }
+            if position > index { respelt = true }
             index = position
             if lines > 0 {
                 line += lines

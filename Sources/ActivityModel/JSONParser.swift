@@ -249,6 +249,10 @@ public struct JSONParser {
                 guard let escaped = input.next() else { throw error("unterminated string (truncated?)") }
                 let unescaped: UInt8
                 switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"): break
+                default: input.respelt = true  // perhaps not as `JSONWriter` writes it
+                }
+                switch escaped {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped = escaped
                 case UInt8(ascii: "b"): unescaped = 0x08
                 case UInt8(ascii: "f"): unescaped = 0x0C
@@ -277,6 +281,9 @@ public struct JSONParser {
                 for position in 0..<count {
                     guard let continuation = input.next(), continuation & 0xC0 == 0x80 else {
                         throw error("invalid UTF-8 in a string")
+                    }
+                    if position == 1, byte == 0xE2, continuation == 0xA8 || continuation == 0xA9 {
+                        input.respelt = true  // perhaps a raw U+2028 or U+2029, which `JSONWriter` escapes
                     }
                     if position == 0 {
                         if byte == 0xE0 && continuation < 0xA0 || byte == 0xED && continuation >= 0xA0

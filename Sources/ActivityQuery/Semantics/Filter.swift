@@ -15,6 +15,10 @@ public enum FixedFilter: String, CaseIterable, Hashable, Sendable, Codable {
     /// condition of every query asks).
     public var kind: Filter.ValueKind { Self.specs[rank].kind }
 
+    /// Where the filter's value lies in a resource (read without copying the rest of the spec:
+    /// every activity read asks, for every filter).
+    public var resourcePath: [String] { Self.specs[rank].resourcePath }
+
     /// Every filter's spec, in canonical order: `describe` builds arrays and strings, and the
     /// binder and the planner ask for a spec several times per condition.
     private static let specs: [FilterSpec] = allCases.map(describe)
