@@ -122,22 +122,21 @@ public enum ActivityReader {
         }
         let start = input.offset
         var filterMembers = JSONObject()
-        var keys: [String] = []
-        keys.reserveCapacity(24)
-        var keySet = KeySet()
+        // An activity has some twenty members: hashed from the first, not searched.
+        var keys = Set<String>(minimumCapacity: 32)
         var members: [(range: Range<Int>, summary: Bool)] = []
         members.reserveCapacity(24)
         input.startRecording()
         do {
             try parser.parseMembers(depth: depth) { key, offset in
-                guard keySet.insert(key, among: keys) else { throw parser.error("duplicate key \"\(key)\"") }
-                keys.append(key)
-                if let selection = Activity.filterSelection.first(where: { $0.name == key })?.selection {
+                guard keys.insert(key).inserted else { throw parser.error("duplicate key \"\(key)\"") }
+                let role = memberRoles[key]
+                if let selection = role?.selection {
                     filterMembers.members.append(JSONMember(key, try parser.parseValue(selecting: selection, depth: depth + 1)))
                 } else {
                     try parser.skipValue(depth: depth + 1)
                 }
-                members.append(((offset - start)..<(input.offset - start), Activity.summaryAttributes.contains(key)))
+                members.append(((offset - start)..<(input.offset - start), role?.summary ?? false))
             }
         } catch {
             _ = input.stopRecording()
@@ -146,6 +145,15 @@ public enum ActivityReader {
         let text = input.stopRecording()
         return try ActivityRecord.scanned(text: text, respelt: input.respelt, members: members, filterMembers: filterMembers)
     }
+
+    /// For each top-level member a scan reads or keeps apart: what of it the filters read
+    /// (`Activity.filterSelection`), and whether it is a summary attribute. One look-up a member.
+    private static let memberRoles: [String: (selection: JSONSelection?, summary: Bool)] = {
+        var roles: [String: (selection: JSONSelection?, summary: Bool)] = [:]
+        for name in Activity.summaryAttributes { roles[name] = (nil, true) }
+        for (name, selection) in Activity.filterSelection { roles[name, default: (nil, false)].selection = selection }
+        return roles
+    }()
 
     static func readJSON<Item>(
         _ parser: JSONParser, file: String, lineBased: Bool, element: ElementReader<Item>,

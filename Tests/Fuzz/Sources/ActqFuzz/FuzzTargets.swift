@@ -106,15 +106,31 @@ enum FuzzTarget: String, CaseIterable {
         require(again == query, "decode(encode(q)) != q for \(request.queryString): \(problems.map(\.message))")
     }
 
-    /// JSON parse → write → parse is the identity; the import reader never traps.
+    /// JSON parse → write → parse is the identity, and `isCanonical` says exactly whether the
+    /// input is what the writer writes; the import's scan gives what the tree reader gives (the
+    /// same records or the same error), and neither traps.
     static func json(_ bytes: [UInt8]) {
         if let value = try? JSONParser.parse(bytes) {
-            let written = JSONWriter.string(value)
-            let again = try? JSONParser.parse(Array(written.utf8))
-            require(again == value, "parse(write(v)) != v for \(written.debugDescription)")
+            var written: [UInt8] = []
+            JSONWriter.write(value, into: &written)
+            let again = try? JSONParser.parse(written)
+            require(again == value, "parse(write(v)) != v for \(String(decoding: written, as: UTF8.self).debugDescription)")
+            require(JSONWriter.isCanonical(bytes) == (written == bytes), "isCanonical is wrong about this input")
         }
-        try? ActivityReader.read(bytes: bytes, name: "fuzz", format: .json) { _, _ in }
-        try? ActivityReader.read(bytes: bytes, name: "fuzz", format: .ndjson) { _, _ in }
+        for format in [ActivityReader.Format.json, .ndjson] {
+            func outcome(_ read: (([UInt8], String, ActivityReader.Format, (ActivityRecord, RecordLocation) throws -> Void) throws -> Void))
+                -> (records: [ActivityRecord], error: String?)
+            {
+                var records: [ActivityRecord] = []
+                do { try read(bytes, "fuzz", format) { record, _ in records.append(record) } } catch { return (records, "\(error)") }
+                return (records, nil)
+            }
+            let scanned = outcome { try ActivityReader.readRecords(bytes: $0, name: $1, format: $2, $3) }
+            let parsed = outcome { bytes, name, format, body in
+                try ActivityReader.read(bytes: bytes, name: name, format: format) { activity, location in try body(ActivityRecord(activity), location) }
+            }
+            require(scanned.records == parsed.records && scanned.error == parsed.error, "the scan and the tree reader differ (\(format)): \(scanned) vs \(parsed)")
+        }
     }
 
     /// The XML reader: its events nest, its errors lie inside the input; activities it reads,
