@@ -56,8 +56,8 @@ public struct Activity: Hashable, Sendable {
         for filter in FixedFilter.allCases {
             let spec = filter.spec
             switch spec.kind {
-            case .id: select(spec.resourcePath[...] + ["id"], in: &root)
-            case .code: select(spec.resourcePath[...] + ["value"], in: &root)
+            case .id: select(spec.resourcePath[...] + [idMember], in: &root)
+            case .code: select(spec.resourcePath[...] + [codeMember], in: &root)
             case .text, .date: select(spec.resourcePath[...], in: &root)
             }
         }
@@ -127,6 +127,11 @@ public struct Activity: Hashable, Sendable {
 
     // MARK: Reading fields
 
+    /// The member of an ID field's object that holds the ID (`{"id": 1080, …}`), and of a code's
+    /// the code (`{"value": "open", …}`); `filterSelection` keeps only these.
+    static let idMember = "id"
+    static let codeMember = "value"
+
     static func object(_ value: JSONValue?, at path: @autoclosure () -> String) throws(ActivityFormatError) -> JSONObject? {
         switch value {
         case nil, .null?: return nil
@@ -153,8 +158,8 @@ public struct Activity: Hashable, Sendable {
         switch value {
         case nil, .null?: return nil
         case .object(let object)?:
-            guard let id = object["id"], id != .null else { return nil }
-            return try self.id(id, at: path() + ".id")
+            guard let id = object[idMember], id != .null else { return nil }
+            return try self.id(id, at: path() + "." + idMember)
         case let other?: return try self.id(other, at: path())
         }
     }
@@ -164,7 +169,7 @@ public struct Activity: Hashable, Sendable {
         switch value {
         case nil, .null?: return nil
         case .string(let text)?: return text
-        case .object(let object)?: return try text(object["value"], at: path() + ".value")
+        case .object(let object)?: return try text(object[codeMember], at: path() + "." + codeMember)
         case let other?: throw ActivityFormatError("'\(path())' must be an object with a 'value', not \(other.kindName)")
         }
     }

@@ -23,30 +23,6 @@ public struct ActivityRecord: Equatable, Sendable {
             && lhs.restJSON == rhs.restJSON && lhs.customAttributes.elementsEqual(rhs.customAttributes, by: ==)
     }
 
-    /// The record of an activity, its resource written out member by member.
-    public init(_ activity: Activity) {
-        id = activity.id
-        fields = activity.fields
-        customAttributes = activity.customAttributes
-        var parts = Parts()
-        var whole: [UInt8] = [UInt8(ascii: "{")]
-        whole.reserveCapacity(2048)
-        var member: [UInt8] = []
-        member.reserveCapacity(512)
-        for entry in activity.resource.members {
-            member.removeAll(keepingCapacity: true)
-            JSONWriter.writeString(entry.key, into: &member)
-            member.append(UInt8(ascii: ":"))
-            JSONWriter.write(entry.value, into: &member)
-            if whole.count > 1 { whole.append(UInt8(ascii: ",")) }
-            whole += member
-            parts.add(member, summary: Activity.summaryAttributes.contains(entry.key))
-        }
-        whole.append(UInt8(ascii: "}"))
-        json = whole
-        (summaryJSON, restJSON) = parts.finish()
-    }
-
     /// The record of an object read by `ActivityReader.scanRecord`: `text` is the object as the input
     /// has it (`respelt` unless its reading saw only what `JSONWriter` writes: `ByteInput.respelt`),
     /// `members` where each of its members lies in `text`, `filterMembers` the members
@@ -67,18 +43,6 @@ public struct ActivityRecord: Equatable, Sendable {
         for member in members { parts.add(text[member.range], summary: member.summary) }
         let (summary, rest) = parts.finish()
         return ActivityRecord(id: id, fields: fields, customAttributes: customAttributes, json: text, summaryJSON: summary, restJSON: rest)
-    }
-
-    private init(
-        id: Int64, fields: [FieldValue?], customAttributes: [(name: String, value: String)], json: [UInt8], summaryJSON: [UInt8],
-        restJSON: [UInt8]?
-    ) {
-        self.id = id
-        self.fields = fields
-        self.customAttributes = customAttributes
-        self.json = json
-        self.summaryJSON = summaryJSON
-        self.restJSON = restJSON
     }
 
     /// The summary object and the object of the other members, built member by member.
@@ -108,6 +72,32 @@ public struct ActivityRecord: Equatable, Sendable {
             rest.append(UInt8(ascii: "}"))
             return (summary, interleaved ? nil : rest)
         }
+    }
+}
+
+extension ActivityRecord {
+    /// The record of an activity, its resource written out member by member.
+    public init(_ activity: Activity) {
+        id = activity.id
+        fields = activity.fields
+        customAttributes = activity.customAttributes
+        var parts = Parts()
+        var whole: [UInt8] = [UInt8(ascii: "{")]
+        whole.reserveCapacity(2048)
+        var member: [UInt8] = []
+        member.reserveCapacity(512)
+        for entry in activity.resource.members {
+            member.removeAll(keepingCapacity: true)
+            JSONWriter.writeString(entry.key, into: &member)
+            member.append(UInt8(ascii: ":"))
+            JSONWriter.write(entry.value, into: &member)
+            if whole.count > 1 { whole.append(UInt8(ascii: ",")) }
+            whole += member
+            parts.add(member, summary: Activity.summaryAttributes.contains(entry.key))
+        }
+        whole.append(UInt8(ascii: "}"))
+        json = whole
+        (summaryJSON, restJSON) = parts.finish()
     }
 }
 
