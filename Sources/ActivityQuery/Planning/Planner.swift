@@ -59,13 +59,15 @@ struct Planner {
     /// The plan of `shape`; `assembler` holds the query's modifiers and the binder's diagnostics.
     /// It is the binder's own, lent rather than copied: a copy would share its arrays, and the
     /// first filter set would copy every one of them.
-    func plan(_ shape: Shape, assembler: inout QueryAssembler, filterRange: SourceRange, queryRange: SourceRange)
+    /// `filterRange` is asked only for a diagnostic about the whole filter (the range of a
+    /// filter is the union of its parts', worked out by walking the tree).
+    func plan(_ shape: Shape, assembler: inout QueryAssembler, filterRange: () -> SourceRange, queryRange: SourceRange)
         -> (QueryPlan?, [Diagnostic])
     {
         let count = Self.alternativeCount(shape)
         if count > options.maxRequests {
             assembler.report(.error(
-                .tooManyRequests, at: filterRange,
+                .tooManyRequests, at: filterRange(),
                 "this query would take \(count) API requests; the limit is \(options.maxRequests)",
                 notes: [DiagnosticNote("raise it with --max-requests, or narrow the 'or' and 'in (…)' parts")]))
             return (nil, assembler.diagnostics)
@@ -76,7 +78,7 @@ struct Planner {
             Self.forEachAtom(in: shape) { apply(atoms[$0], to: &assembler) }
             return (assembler.finish(queryRange: queryRange).map(QueryPlan.init), assembler.diagnostics)
         }
-        return planAlternatives(Self.expand(shape), base: assembler, filterRange: filterRange, queryRange: queryRange)
+        return planAlternatives(Self.expand(shape), base: assembler, filterRange: filterRange(), queryRange: queryRange)
     }
 
     /// Each conjunction is an API query of its own, checked with the API's rules; those that can

@@ -53,7 +53,8 @@ public struct Binder {
             if syntax.filter != nil { assembler.fail() }
             return (assembler.finish(queryRange: syntax.range).map(QueryPlan.init), assembler.diagnostics)
         }
-        return Planner(atoms: atoms, options: options).plan(shape, assembler: &assembler, filterRange: filter.range, queryRange: syntax.range)
+        return Planner(atoms: atoms, options: options).plan(shape, assembler: &assembler, filterRange: { filter.range },
+                                                            queryRange: syntax.range)
     }
 
     // MARK: Counting
@@ -157,13 +158,11 @@ public struct Binder {
         case .condition(let condition):
             return bindCondition(condition)
         case .and(let parts, _):
-            let shapes = parts.map { bindFilter($0) }
-            return shapes.contains { $0 == nil } ? nil : .and(shapes.map { $0! })
+            return bindParts(parts).map(Shape.and)
         case .group(_, let inner, _):
             return bindFilter(inner)
         case .or(let parts, _):
-            let shapes = parts.map { bindFilter($0) }
-            return shapes.contains { $0 == nil } ? nil : .or(shapes.map { $0! })
+            return bindParts(parts).map(Shape.or)
         case .not(let op, var operand):
             assembler.report(.error(
                 .notUnsupported, at: op.range,
@@ -177,6 +176,18 @@ public struct Binder {
             assembler.fail()
             return nil
         }
+    }
+
+    /// The shapes of `parts`, every one bound (so that each reports its problems), or nil when
+    /// one of them fails.
+    private mutating func bindParts(_ parts: [FilterSyntax]) -> [Shape]? {
+        var shapes: [Shape] = []
+        shapes.reserveCapacity(parts.count)
+        var failed = false
+        for part in parts {
+            if let shape = bindFilter(part) { shapes.append(shape) } else { failed = true }
+        }
+        return failed ? nil : shapes
     }
 
     private mutating func lookupField(_ token: Token) -> Filter? {
@@ -323,7 +334,7 @@ public struct Binder {
                 value = decoded
             } else {
                 value = text(token)
-                if value.utf8.contains(UInt8(ascii: "*")) {
+                if (token.range.start..<token.range.end).contains(where: { source[$0] == UInt8(ascii: "*") }) {
                     assembler.report(.error(
                         .wildcardUnsupported, at: token.range,
                         "the API matches exact values only: wildcards are not supported",

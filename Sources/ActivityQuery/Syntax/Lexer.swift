@@ -251,11 +251,8 @@ public struct Lexer {
         // and `_` from 0x40.
         let low: UInt64 = 0x07FF_EC00_0000_0000
         let high: UInt64 = 0x07FF_FFFE_87FF_FFFF
-        switch byte {
-        case 0..<64: return (low >> UInt64(byte)) & 1 == 1
-        case 64..<128: return (high >> UInt64(byte - 64)) & 1 == 1
-        default: return false
-        }
+        guard byte < 0x80 else { return false }
+        return ((byte < 0x40 ? low : high) >> UInt64(byte & 0x3F)) & 1 == 1
     }
 
     /// The length of the valid UTF-8 sequence starting at `index`, or 0 if it is not valid.
@@ -339,11 +336,9 @@ public struct Lexer {
         let count = input.count
         while index < count {
             let byte = input[index]
-            if byte == UInt8(ascii: ".") {
+            if Lexer.isAtomByte(byte) {
                 // `..` ends an atom: `[2024-01-01..2024-01-31]`.
-                if index + 1 < count, input[index + 1] == UInt8(ascii: ".") { break }
-                index += 1
-            } else if Lexer.isAtomByte(byte) {
+                if byte == UInt8(ascii: "."), index + 1 < count, input[index + 1] == UInt8(ascii: ".") { break }
                 index += 1
             } else if byte >= 0x80 {
                 let length = Lexer.scalarLength(input, index)

@@ -121,6 +121,13 @@ public enum ScriptParser {
                 rule = ContinuationRule()
             }
             while offset < input.count {
+                // Spaces between tokens, the most common bytes of a script, make no token the
+                // parser reads: skipped here, without the lexer's round trip for each run.
+                let byte = input[offset]
+                if byte == 0x20 || byte == 0x09 || byte == 0x0D {
+                    offset += 1
+                    continue
+                }
                 let token = lexer.token(input, at: offset)
                 offset = token.range.end
                 switch token.kind {
