@@ -9,13 +9,15 @@ public struct QuerySyntax: Sendable {
     public var tokens: [Token]
 }
 
-/// A filter as written: conditions combined by `and`, `or`, `not` and brackets.
-public indirect enum FilterSyntax: Sendable {
+/// A filter as written: conditions combined by `and`, `or`, `not` and brackets. Only the cases
+/// that hold one filter inside another are `indirect`; a condition is held by reference, so a
+/// filter is a few words to copy and the common `a and b and c` is one array, not a box per part.
+public enum FilterSyntax: Sendable {
     case condition(ConditionSyntax)
     case and([FilterSyntax], operators: [Token])
     case or([FilterSyntax], operators: [Token])
-    case not(Token, FilterSyntax)
-    case group(open: Token, FilterSyntax, close: Token?)
+    indirect case not(Token, FilterSyntax)
+    indirect case group(open: Token, FilterSyntax, close: Token?)
     /// Nothing usable was found here; the parser has reported why.
     case missing(SourceRange)
 
@@ -30,12 +32,20 @@ public indirect enum FilterSyntax: Sendable {
     }
 }
 
-/// A condition as written: a field, an operator and a value.
-public struct ConditionSyntax: Sendable {
-    public var field: Token
+/// A condition as written: a field, an operator and a value. Immutable and shared: the binder,
+/// the printer and the language server read a condition without copying its tokens.
+public final class ConditionSyntax: Sendable {
+    public let field: Token
     /// A comparison token or the keyword `in`; nil when it was missing.
-    public var op: Token?
-    public var value: ValueSyntax
+    public let op: Token?
+    public let value: ValueSyntax
+
+    /// The condition `field op value` (`op` nil when the parser found none).
+    public init(field: Token, op: Token?, value: ValueSyntax) {
+        self.field = field
+        self.op = op
+        self.value = value
+    }
 
     public var range: SourceRange { field.range.union(value.range).union(op?.range ?? field.range) }
 }
