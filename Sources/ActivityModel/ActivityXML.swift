@@ -192,7 +192,7 @@ public enum ActivityXML {
     private static func prefix(for name: String, parent: String) -> String {
         switch name {
         case "value", "displayValue": return "common:"
-        case "name", "firstName", "lastName" where parent == "department" || parent == "user": return "platform:"
+        case "name", "firstName", "lastName": return parent == "department" || parent == "user" ? "platform:" : ""
         case "link" where parent == "case": return "case:"
         default: return ""
         }

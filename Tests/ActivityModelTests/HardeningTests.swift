@@ -8,31 +8,35 @@ import Testing
 /// well-formed, inert output. (The time limits are hang guards: these took minutes before.)
 @Suite struct ModelHardeningTests {
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
-    func anObjectOf200000KeysParsesAndRefusesARepeat() throws {
-        var text = #"{"id":1"#
-        for index in 0..<200_000 { text += #","k\#(index)":\#(index)"# }
-        let value = try JSONParser.parse(Array((text + "}").utf8))
-        #expect(value.objectValue?.members.count == 200_001)
-        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array((text + #","k123456":0}"#).utf8)) }
-        var found: [Activity] = []
-        try ActivityReader.read(bytes: Array((text + "}").utf8), name: "wide.json", format: .json) { activity, _ in found.append(activity) }
-        #expect(found.first?.resource.members.count == 200_001)
-        #expect(throws: Error.self) {
-            try ActivityReader.read(bytes: Array((text + #","k7":0}"#).utf8), name: "wide.json", format: .json) { _, _ in }
+    func anObjectOf200000KeysParsesAndRefusesARepeat() async throws {
+        try await offCooperativePool { () throws in
+            var text = #"{"id":1"#
+            for index in 0..<200_000 { text += #","k\#(index)":\#(index)"# }
+            let value = try JSONParser.parse(Array((text + "}").utf8))
+            #expect(value.objectValue?.members.count == 200_001)
+            #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array((text + #","k123456":0}"#).utf8)) }
+            var found: [Activity] = []
+            try ActivityReader.read(bytes: Array((text + "}").utf8), name: "wide.json", format: .json) { activity, _ in found.append(activity) }
+            #expect(found.first?.resource.members.count == 200_001)
+            #expect(throws: Error.self) {
+                try ActivityReader.read(bytes: Array((text + #","k7":0}"#).utf8), name: "wide.json", format: .json) { _, _ in }
+            }
         }
     }
 
     @Test(.timeLimit(.minutes(TestTime.minutes(1))))
-    func anActivityOf100000RepeatedXMLChildrenReads() throws {
-        let xml = "<activities xmlns=\"\(ActivityXML.activityNamespace)\"><activity id=\"5\"><subject>s</subject>"
-            + String(repeating: "<note>a</note>", count: 100_000) + String(repeating: "<attachment>b</attachment>", count: 3)
-            + "</activity></activities>"
-        var found: [Activity] = []
-        try ActivityXML.read(data: Data(xml.utf8), file: "many.xml") { activity, _ in found.append(activity) }
-        #expect(found.count == 1)
-        #expect(found[0].resource["note"]?.arrayValue?.count == 100_000)
-        #expect(found[0].resource["attachment"]?.arrayValue == ["b", "b", "b"])
-        #expect(found[0].resource["subject"] == "s")
+    func anActivityOf100000RepeatedXMLChildrenReads() async throws {
+        try await offCooperativePool { () throws in
+            let xml = "<activities xmlns=\"\(ActivityXML.activityNamespace)\"><activity id=\"5\"><subject>s</subject>"
+                + String(repeating: "<note>a</note>", count: 100_000) + String(repeating: "<attachment>b</attachment>", count: 3)
+                + "</activity></activities>"
+            var found: [Activity] = []
+            try ActivityXML.read(data: Data(xml.utf8), file: "many.xml") { activity, _ in found.append(activity) }
+            #expect(found.count == 1)
+            #expect(found[0].resource["note"]?.arrayValue?.count == 100_000)
+            #expect(found[0].resource["attachment"]?.arrayValue == ["b", "b", "b"])
+            #expect(found[0].resource["subject"] == "s")
+        }
     }
 
     @Test(arguments: ["a><b", "weird key", "", "1st", "xmlish", "XML", "a:b", "_x0041_", "_x", "tab\there", "ü-ok", "😀", "a&b\"c'", "-"])
@@ -45,6 +49,27 @@ import Testing
         try ActivityXML.read(data: Data(xml.utf8), file: "keys.xml") { activity, _ in read.append(activity.resource) }
         #expect(read.count == 1)
         #expect(read.first?[key] == ["value": "v"], "\(xml)")
+    }
+
+    @Test func onlyDepartmentAndUserNamesAreInThePlatformNamespace() throws {
+        let value: JSONValue = [
+            "id": 7, "queue": ["id": 1001, "name": "Support"], "department": ["name": "Sales"],
+            "assigned": ["user": ["id": 1, "name": "jenny", "firstName": "Jen", "lastName": "Ny"]],
+            "customer": ["id": 1080, "name": "ACME"],
+        ]
+        let xml = ActivityXML.element(try #require(value.objectValue))
+        #expect(xml.contains("<queue id=\"1001\"><name>Support</name></queue>"), "\(xml)")
+        #expect(xml.contains("<customer id=\"1080\"><name>ACME</name></customer>"), "\(xml)")
+        #expect(xml.contains("<department><platform:name>Sales</platform:name></department>"), "\(xml)")
+        #expect(xml.contains("<platform:name>jenny</platform:name><platform:firstName>Jen</platform:firstName>"
+                             + "<platform:lastName>Ny</platform:lastName>"), "\(xml)")
+        // And the names read back by namespace, wherever they are.
+        var read: [JSONObject] = []
+        let document = ActivityXML.rootOpening + xml + "</activities>"
+        try ActivityXML.read(data: Data(document.utf8), file: "names.xml") { activity, _ in read.append(activity.resource) }
+        #expect(read.first?["queue"]?["name"] == "Support")
+        #expect(read.first?["department"]?["name"] == "Sales")
+        #expect(read.first?["assigned"]?["user"]?["lastName"] == "Ny")
     }
 
     @Test func namesThatAreAlreadyValidAreUntouched() {
