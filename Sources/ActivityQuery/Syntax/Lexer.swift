@@ -128,11 +128,9 @@ public struct Lexer {
             let start = index
             let byte = input[index]
             switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            case _ where Lexer.isSpace(byte):
                 index += 1
-                while index < count, input[index] == 0x20 || input[index] == 0x09 || input[index] == 0x0D {
-                    index += 1
-                }
+                while index < count, Lexer.isSpace(input[index]) { index += 1 }
                 append(.whitespace, start, index)
             case UInt8(ascii: "\n"):
                 index += 1
@@ -213,6 +211,11 @@ public struct Lexer {
         }
         return index
     }
+
+    /// A space, tab or carriage return: the ASCII bytes of a whitespace token (line breaks are
+    /// tokens of their own).
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
 
     /// A letter or `_`: what a parameter's name starts with (digits may follow).
     @inline(__always)

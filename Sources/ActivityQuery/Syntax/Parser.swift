@@ -123,8 +123,7 @@ public enum ScriptParser {
             while offset < input.count {
                 // Spaces between tokens, the most common bytes of a script, make no token the
                 // parser reads: skipped here, without the lexer's round trip for each run.
-                let byte = input[offset]
-                if byte == 0x20 || byte == 0x09 || byte == 0x0D {
+                if Lexer.isSpace(input[offset]) {
                     offset += 1
                     continue
                 }
