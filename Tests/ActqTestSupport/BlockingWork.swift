@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 
 /// Runs a test's long synchronous work (seconds of parsing, a child process waited for) on a
 /// thread of its own instead of the cooperative pool. That pool has one thread per core: two long
@@ -9,14 +9,14 @@ public func offCooperativePool<T>(_ body: () throws -> T) async rethrows -> T {
     try await withTaskExecutorPreference(BlockingWorkExecutor.shared) { try body() }
 }
 
-/// Jobs on Dispatch's overcommitting threads (not the cooperative pool's), one thread per waiting job.
+/// Each job on a thread of its own (as many as there are jobs waiting: a Dispatch queue would run
+/// on at most one thread per core, the very limit this avoids).
 final class BlockingWorkExecutor: TaskExecutor {
     static let shared = BlockingWorkExecutor()
-    private let queue = DispatchQueue(label: "actq-tests.blocking-work", attributes: .concurrent)
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
+        Thread.detachNewThread { job.runSynchronously(on: executor) }
     }
 }
