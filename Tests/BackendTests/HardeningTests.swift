@@ -179,7 +179,11 @@ extension EmulatorTests {
     /// its next request line is disconnected.
     @Test func theHeadTimeoutRestartsAfterEveryAnswer() async throws {
         var limits = ConnectionLimits()
-        limits.headTimeout = .milliseconds(400)
+        // The gaps between requests are a tenth of the timeout: a loaded two-core machine can
+        // hold a thread back for hundreds of milliseconds, and that must not look like a
+        // client that stopped asking.
+        let timeout = 2_000 * TestTime.scale
+        limits.headTimeout = .milliseconds(Int64(timeout))
         let app = try makeEmulator(storePath: try Self.storePath.get()).application(port: 0, limits: limits, logger: quietLogger)
         try await app.test(.live) { client in
             let port = client.port!
@@ -187,22 +191,23 @@ extension EmulatorTests {
                 let fd = try Self.connected(port: port)
                 defer { close(fd) }
                 var statuses: [String] = []
-                // Ten requests 150 ms apart: 1.5 s on one connection, past the timeout many times.
-                for _ in 0..<10 {
+                // Twenty requests, each a tenth of the timeout after the answer before: twice
+                // the timeout on one connection.
+                for _ in 0..<20 {
                     guard let answer = Self.exchange(fd, "GET /system/ws/v12/nothing HTTP/1.1\r\nHost: x\r\n\r\n") else { break }
                     statuses.append(String(answer.prefix(12)))
-                    usleep(150_000)
+                    usleep(useconds_t(timeout / 10 * 1_000))
                 }
                 _ = "GET /system/ws/v12/interaction/act".withCString { send(fd, $0, strlen($0), 0) }
                 var byte: UInt8 = 0
                 statuses.append(recv(fd, &byte, 1, 0) == 0 ? "closed" : "open")
                 return statuses
             }
-            #expect(statuses == Array(repeating: "HTTP/1.1 404", count: 10) + ["closed"], "\(statuses)")
+            #expect(statuses == Array(repeating: "HTTP/1.1 404", count: 20) + ["closed"], "\(statuses)")
         }
     }
 
-    /// A socket connected to the emulator at `port`, with a 20 s guard on every read.
+    /// A socket connected to the emulator at `port`, with a 20 s guard (scaled) on every read.
     static func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
@@ -216,7 +221,7 @@ extension EmulatorTests {
             close(fd)
             throw POSIXError(.ECONNREFUSED)
         }
-        var limit = timeval(tv_sec: 20, tv_usec: 0)  // a hang guard, not a measurement
+        var limit = timeval(tv_sec: 20 * TestTime.scale, tv_usec: 0)  // a hang guard, not a measurement
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         return fd
     }
