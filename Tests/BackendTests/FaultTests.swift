@@ -24,7 +24,7 @@ import Testing
     /// Runs a search off the cooperative pool (the in-process servers of other tests need it)
     /// and returns its error and the rows it handed on before failing.
     static func failure(_ backend: RemoteBackend, _ text: String = "status = open", all: Bool = false) async throws -> (RemoteError?, Int) {
-        return try await offThePool { Self.blockingFailure(backend, text, all: all) }
+        return try await offCooperativePool { Self.blockingFailure(backend, text, all: all) }
     }
 
     static func blockingFailure(_ backend: RemoteBackend, _ text: String = "status = open", all: Bool = false) -> (RemoteError?, Int) {
@@ -122,7 +122,7 @@ import Testing
         })
         defer { server.stop() }
         let port = server.port
-        let (ids, summary) = try await offThePool {
+        let (ids, summary) = try await offCooperativePool {
             var ids: [Int64] = []
             let summary = try Self.backend(port: port).search(query("status = open"), all: false) { ids.append($0.id) }
             return (ids, summary)
@@ -138,7 +138,7 @@ import Testing
         let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
         let error = try await app.test(.live) { client in
             let port = client.port!
-            return try await offThePool { Self.blockingFailure(try remoteBackend(port: port, password: "wrong-\(testPassword)")).0 }
+            return try await offCooperativePool { Self.blockingFailure(try remoteBackend(port: port, password: "wrong-\(testPassword)")).0 }
         }
         #expect(error?.kind == .authentication)
         #expect(error?.description.contains("invalid user name or password") == true)
@@ -158,7 +158,7 @@ import Testing
         let app = emulator.application(port: 0, logger: quietLogger)
         let (ids, count, pages) = try await app.test(.live) { client in
             let port = client.port!
-            return try await offThePool {
+            return try await offCooperativePool {
                 let backend = try remoteBackend(port: port)
                 var pages = 0
                 backend.progress = { _, _ in
@@ -186,7 +186,7 @@ import Testing
         let app = emulator.application(port: 0, logger: quietLogger)
         let (error, rows) = try await app.test(.live) { client in
             let port = client.port!
-            return try await offThePool {
+            return try await offCooperativePool {
                 let logins = LoginCounter()
                 var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: testUser)
                 configuration.retryDelay = 0.01

@@ -169,7 +169,7 @@ extension EmulatorTests {
         let app = try makeEmulator(storePath: try Self.storePath.get()).application(port: 0, limits: limits, logger: quietLogger)
         try await app.test(.live) { client in
             let port = client.port!
-            let closed = try await offThePool { Self.isClosedByPeer(port: port, sending: "GET /system/ws/v12/interaction/act") }
+            let closed = try await offCooperativePool { Self.isClosedByPeer(port: port, sending: "GET /system/ws/v12/interaction/act") }
             #expect(closed, "a half-sent request line must not hold the connection open")
         }
     }
@@ -187,7 +187,7 @@ extension EmulatorTests {
         let app = try makeEmulator(storePath: try Self.storePath.get()).application(port: 0, limits: limits, logger: quietLogger)
         try await app.test(.live) { client in
             let port = client.port!
-            let statuses = try await offThePool { () -> [String] in
+            let statuses = try await offCooperativePool { () -> [String] in
                 let fd = try Self.connected(port: port)
                 defer { close(fd) }
                 var statuses: [String] = []

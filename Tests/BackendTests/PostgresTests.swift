@@ -150,7 +150,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for order in [activities, activities.reversed()] {
                 group.addTask {
-                    try await offThePool {
+                    try await offCooperativePool {
                         let store = try PostgresStore(url: url)
                         try store.write { writer in for activity in order { try writer.put(activity) } }
                     }
@@ -192,7 +192,7 @@ import Testing
     @Test func concurrentFirstOpensMigrateOnce() async throws {
         let (url, _) = try Self.server().makeDatabase()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 { group.addTask { try await offThePool { _ = try PostgresStore(url: url) } } }
+            for _ in 0..<4 { group.addTask { try await offCooperativePool { _ = try PostgresStore(url: url) } } }
             try await group.waitForAll()
         }
         #expect(try PostgresStore(url: url).count() == 0)

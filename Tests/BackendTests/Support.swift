@@ -107,19 +107,19 @@ func withBackend<T: Sendable>(
     case .local:
         return try body(try ActivityStore(path: storePath, readOnly: true))
     case .postgres:
-        let url = try await offThePool { try postgresCopy(of: storePath) }
-        return try await offThePool { try body(try PostgresStore(url: url, readOnly: true)) }
+        let url = try await offCooperativePool { try postgresCopy(of: storePath) }
+        return try await offCooperativePool { try body(try PostgresStore(url: url, readOnly: true)) }
     case .emulator, .emulatorOnPostgres:
         // Sessions over PostgreSQL outlive the emulator and count against the user's five:
         // each run logs in as a user of its own.
         let user = kind == .emulator ? testUser : "tester-\(UUID().uuidString.prefix(12))"
         let emulator = kind == .emulator
             ? try makeEmulator(storePath: storePath)
-            : try makeEmulator(postgres: try await offThePool { try postgresCopy(of: storePath) }, extraUser: user)
+            : try makeEmulator(postgres: try await offCooperativePool { try postgresCopy(of: storePath) }, extraUser: user)
         let app = emulator.application(port: 0, logger: quietLogger)
         return try await app.test(.live) { client in
             let port = client.port!
-            return try await offThePool { try body(try remoteBackend(port: port, wire: wire, user: user)) }
+            return try await offCooperativePool { try body(try remoteBackend(port: port, wire: wire, user: user)) }
         }
     }
 }
@@ -157,10 +157,3 @@ struct Outcome: Equatable, Sendable, CustomStringConvertible {
     var description: String { "\(ids.count) IDs \(ids.prefix(8))…, count \(count)" }
 }
 
-/// Runs blocking work (the remote backend waits for its answers) on a thread of its own, so that
-/// the in-process server's tasks keep the cooperative pool.
-func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
