@@ -18,7 +18,7 @@ The cold rows and the counted check row are instruction counts from valgrind's c
 --strip-debug`; every thread's count); the others are medians
 of interleaved runs (wall clock) or wrk's figures.
 
-    make bench    or    python3 Benchmarks/performance_bench.py [--runs R] [--duration S]
+    make bench    or    python3 Benchmarks/performance_bench.py [--runs R] [--duration S] [--only cold|import|check|serve ...]
 """
 import argparse
 import json
@@ -117,7 +117,10 @@ def main():
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--actq", default=os.path.join(ROOT, ".build", "release", "actq"))
+    parser.add_argument("--only", choices=["cold", "import", "check", "serve"], action="append",
+                        help="run only these rows (repeatable; serve reuses the last import's store when there is one)")
     args = parser.parse_args()
+    only = set(args.only or ["cold", "import", "check", "serve"])
     for tool in ("valgrind", "sqlite3", "wrk", "curl", "nginx"):
         if shutil.which(tool) is None and not os.path.exists(f"/usr/sbin/{tool}"):
             sys.exit(f"{tool} is needed: apt-get install {'nginx-light' if tool == 'nginx' else tool}")
@@ -133,16 +136,17 @@ def main():
 
     # Cold start: a search on a 20k store, and explain, against sqlite3 running the search's SQL.
     small = os.path.join(OUT, "perf-demo-20000.sqlite")
-    if not os.path.exists(small):
+    if "cold" in only and not os.path.exists(small):
         timed([args.actq, "demo", "--count", "20000", "--seed", "1", "--until", "2026-11-01", "--db", small + ".tmp"], env=env)
         os.rename(small + ".tmp", small)
-    sqlite_cold = instructions(["sqlite3", small, SQL])
-    json_cold = instructions([stripped, "--db", small, "--format", "json", "-e", QUERY], env)
-    explain_cold = instructions([stripped, "explain", "-e", QUERY], env)
-    rows.append(("cold `actq --db S --format json -e Q` (20k store)", f"{json_cold / 1e6:.1f} M instr",
-                 "`sqlite3 S` the same search's SQL", f"{sqlite_cold / 1e6:.1f} M instr", json_cold / sqlite_cold, "<= 4x"))
-    rows.append(("cold `actq explain -e Q`", f"{explain_cold / 1e6:.1f} M instr",
-                 "the same sqlite3 command", f"{sqlite_cold / 1e6:.1f} M instr", explain_cold / sqlite_cold, "<= 3x"))
+    if "cold" in only:
+        sqlite_cold = instructions(["sqlite3", small, SQL])
+        json_cold = instructions([stripped, "--db", small, "--format", "json", "-e", QUERY], env)
+        explain_cold = instructions([stripped, "explain", "-e", QUERY], env)
+        rows.append(("cold `actq --db S --format json -e Q` (20k store)", f"{json_cold / 1e6:.1f} M instr",
+                     "`sqlite3 S` the same search's SQL", f"{sqlite_cold / 1e6:.1f} M instr", json_cold / sqlite_cold, "<= 4x"))
+        rows.append(("cold `actq explain -e Q`", f"{explain_cold / 1e6:.1f} M instr",
+                     "the same sqlite3 command", f"{sqlite_cold / 1e6:.1f} M instr", explain_cold / sqlite_cold, "<= 3x"))
 
     # Import of 100,000 demo activities, against sqlite3's JSON functions; then the store's size.
     source = os.path.join(OUT, "perf-demo-100000.sqlite")
@@ -157,21 +161,34 @@ def main():
     store = os.path.join(OUT, "perf-import-actq.sqlite")
     peer_store = os.path.join(OUT, "perf-import-sqlite3.sqlite")
     import_seconds, peer_seconds = [], []
-    for _ in range(3):
+    rounds = 3 if "import" in only else 0 if os.path.exists(store) else 1
+    for _ in range(rounds):
         for path in (store, store + "-wal", store + "-shm"):
             if os.path.exists(path):
                 os.remove(path)
         import_seconds.append(timed([args.actq, "import", ndjson, "--db", store], env=env))
         schema = subprocess.run(["sqlite3", store, ".schema"], capture_output=True, check=True).stdout.decode()
         peer_seconds.append(sqlite3_json_import(ndjson, peer_store, schema))
-    actq_import, peer_import = sorted(import_seconds)[1], sorted(peer_seconds)[1]
-    rows.append(("`actq import` 100,000 activities (NDJSON)", f"{actq_import:.2f} s",
-                 "sqlite3 JSON functions, same tables and indexes", f"{peer_import:.2f} s", actq_import / peer_import, "<= 1.0x"))
-    size, input_size = store_bytes(store), os.path.getsize(ndjson)
-    rows.append(("store size after that import", f"{size / 1e6:.0f} MB", "the NDJSON input", f"{input_size / 1e6:.0f} MB",
-                 size / input_size, "<= 1.3x"))
+    if "import" in only:
+        actq_import, peer_import = sorted(import_seconds)[1], sorted(peer_seconds)[1]
+        rows.append(("`actq import` 100,000 activities (NDJSON)", f"{actq_import:.2f} s",
+                     "sqlite3 JSON functions, same tables and indexes", f"{peer_import:.2f} s", actq_import / peer_import, "<= 1.0x"))
+        size, input_size = store_bytes(store), os.path.getsize(ndjson)
+        rows.append(("store size after that import", f"{size / 1e6:.0f} MB", "the NDJSON input", f"{input_size / 1e6:.0f} MB",
+                     size / input_size, "<= 1.3x"))
+    if "check" in only:
+        check_rows(args, env, stripped, rows)
+    if "serve" in only:
+        serve_rows(args, env, store, rows)
+    print(f"\nperformance, Q = `{QUERY}` ({os.cpu_count()} cores; wall-clock rows are medians of {args.runs} or wrk {args.duration} s)\n")
+    print("| work | actq | peer, same work | peer | ratio | goal |")
+    print("|---|---|---|---|---|---|")
+    for work, mine, peer, theirs, ratio, goal in rows:
+        print(f"| {work} | {mine} | {peer} | {theirs} | {ratio:.2f}x | {goal} |")
 
-    # Check throughput.
+
+def check_rows(args, env, stripped, rows):
+    """`actq check` throughput against `wc -w`, by the clock and counted."""
     queries = os.path.join(OUT, "queries-100000.actq")
     subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "generate_queries.py"), "100000", queries], check=True)
     check = median_interleaved({"actq": [args.actq, "check", queries], "wc": ["wc", "-w", queries]}, args.runs)
@@ -187,7 +204,11 @@ def main():
     rows.append(("the same, counted: 10,000 of those queries", f"{check_instructions / 10_000 / 1e3:.1f}k instr/query",
                  "`wc -w` on them", f"{wc_instructions / 10_000 / 1e3:.2f}k instr/query", check_instructions / wc_instructions, "-"))
 
-    # The emulator on the imported store under wrk, against nginx serving the same body.
+
+
+def serve_rows(args, env, store, rows):
+    """The emulator on the imported store under wrk, against nginx serving the same body; then
+    one remote query end to end against curl."""
     port = free_port()
     base = f"http://127.0.0.1:{port}/system"
     server = start_serve(args.actq, store, port, env)
@@ -249,12 +270,6 @@ http {{ access_log off; default_type application/json; client_body_temp_path {ro
         if nginx:
             nginx.terminate()
             nginx.wait(timeout=30)
-
-    print(f"\nperformance, Q = `{QUERY}` ({os.cpu_count()} cores; wall-clock rows are medians of {args.runs} or wrk {args.duration} s)\n")
-    print("| work | actq | peer, same work | peer | ratio | goal |")
-    print("|---|---|---|---|---|---|")
-    for work, mine, peer, theirs, ratio, goal in rows:
-        print(f"| {work} | {mine} | {peer} | {theirs} | {ratio:.2f}x | {goal} |")
 
 
 if __name__ == "__main__":

@@ -19,13 +19,13 @@ public struct ConnectionLimits: Sendable {
 
     public init() {}
 
-    var server: HTTPServerBuilder {
+    var http1: HTTP1Channel.Configuration {
         let headTimeout = headTimeout
-        return .http1(configuration: HTTP1Channel.Configuration(
+        return HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestHeadTimeout(timeout: headTimeout)],
             idleTimeout: idleTimeout,
             httpDecoderConfiguration: .init(maxHeaderFieldSize: maximumHeaderFieldSize, maxHeaderListSize: maximumHeaderListSize,
-                                            maxHeaderFieldCount: maximumHeaderFieldCount)))
+                                            maxHeaderFieldCount: maximumHeaderFieldCount))
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// The activity search API over a store: login, logout and search, with every status code
 /// and error body of the API description. Incoming query strings go through `RequestDecoder`, the
@@ -13,24 +14,36 @@ import Logging
 public final class Emulator: Sendable {
     public let users: UserDirectory
     public let sessions: any SessionRegistry
+    /// The sessions, when they are held in memory (and so can be checked without waiting).
+    let memorySessions: SessionTable?
+    /// Searches answered on the event loop from what was kept (`KeptAnswerHandler`).
+    let answeredOnEventLoop = Atomic<Int>(0)
     private let stores: StorePool
+    let answers: KeptAnswers
     /// Where failures inside the emulator are told (the client gets a generic message).
     let logger: Logger
 
-    /// An emulator over the stores `openStore` opens (one per store thread).
-    public init(openStore: @escaping @Sendable () throws -> any ActivityStoring, users: UserDirectory,
+    /// An emulator over the stores `openStore` opens (one per store thread); searches asked
+    /// again are answered from what is kept while `versionStore`'s content version stays the
+    /// same (nil: nothing is kept).
+    public init(openStore: @escaping @Sendable () throws -> any ActivityStoring,
+                versionStore: (any ActivityStoring & Sendable)? = nil, users: UserDirectory,
                 sessions: any SessionRegistry = SessionTable(),
                 logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         self.users = users
         self.sessions = sessions
+        self.memorySessions = sessions as? SessionTable
         self.logger = logger
         self.stores = try StorePool(open: openStore)
+        self.answers = KeptAnswers(versions: versionStore)
     }
 
     /// An emulator over the SQLite store at `storePath`, read only.
     public convenience init(storePath: String, users: UserDirectory, sessions: any SessionRegistry = SessionTable(),
                             logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        try self.init(openStore: { try ActivityStore(path: storePath, readOnly: true) }, users: users, sessions: sessions, logger: logger)
+        try self.init(openStore: { try ActivityStore(path: storePath, readOnly: true) },
+                      versionStore: try ActivityStore(path: storePath, readOnly: true, waitsForLocks: false),
+                      users: users, sessions: sessions, logger: logger)
     }
 
     // MARK: Routing
@@ -122,15 +135,19 @@ public final class Emulator: Sendable {
             return failure(.badRequest, "the query string is longer than \(Self.maximumQueryLength / 1024) KiB", request,
                            wire: wire, headers: headers)
         }
-        // The kept outcome of this query string, or the decoder's and the store's: on the store's
-        // thread, so that a search asked before costs neither a decoding nor SQLite.
+        // The kept outcome of this query string, or the decoder's and the store's (on a store
+        // thread): a search asked before costs neither a decoding nor SQLite nor a thread hop.
+        // The version is read before the search: an answer kept under it is of that content
+        // or of newer content, which a newer version then drops.
+        let key = AnswerCache.Key(wire: wire, query: queryString)
+        let version = answers.version()
         let outcome: SearchOutcome
         do {
-            outcome = try await stores.withStore { connection in
-                try connection.answers.outcome(AnswerCache.Key(wire: wire, query: queryString),
-                                               version: connection.store.contentVersion()) {
-                    try Self.outcome(of: queryString, wire: wire, on: connection.store)
-                }
+            if let kept = answers.kept(key, version: version) {
+                outcome = kept
+            } else {
+                outcome = try await stores.withStore { connection in try Self.outcome(of: queryString, wire: wire, on: connection.store) }
+                answers.keep(key, version: version, outcome)
             }
         } catch {
             // What failed inside (SQL, file names) goes to the log, never to the client.
@@ -148,12 +165,20 @@ public final class Emulator: Sendable {
         case .tooManyCustomAttributes(let count):
             return failure(.badRequest, "a search may name at most \(Self.maximumCustomAttributes) custom attributes; this one names \(count)",
                            request, wire: wire, headers: headers)
-        case .answered(let summary, _) where summary.returned == 0:
-            return Response(status: .noContent, headers: headers)
-        case .answered(_, let body):
-            headers[.contentType] = wire.mediaType
-            return Response(status: .ok, headers: headers, body: request.method == .head ? ResponseBody() : ResponseBody(byteBuffer: body))
+        case .answered(let summary, let body):
+            let (status, fields) = Self.answered(summary, session: session, wire: wire)
+            let empty = summary.returned == 0 || request.method == .head
+            return Response(status: status, headers: fields, body: empty ? ResponseBody() : ResponseBody(byteBuffer: body))
         }
+    }
+
+    /// The status and headers of a search's answer: 204 without a body when nothing matched.
+    static func answered(_ summary: SearchSummary, session: String, wire: Wire) -> (HTTPResponse.Status, HTTPFields) {
+        var fields = HTTPFields()
+        fields[.egainSession] = session
+        guard summary.returned > 0 else { return (.noContent, fields) }
+        fields[.contentType] = wire.mediaType
+        return (.ok, fields)
     }
 
     /// What a query string comes to on `store`: refused, or answered with the body in `wire`.
@@ -252,11 +277,9 @@ final class StorePool: Sendable {
     }
 }
 
-/// A store connection, with the answers kept for it, handed to the one thread that uses it
-/// from then on.
+/// A store connection, handed to the one thread that uses it from then on.
 final class PooledStore: @unchecked Sendable {
     let store: any ActivityStoring
-    let answers = AnswerCache()
     init(_ store: any ActivityStoring) { self.store = store }
 }
 

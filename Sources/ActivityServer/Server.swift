@@ -2,6 +2,7 @@ import ActivityQuery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 extension Emulator {
@@ -13,8 +14,10 @@ extension Emulator {
     ) -> some ApplicationProtocol {
         Application(
             router: router(logger: logger),
-            server: limits.server,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "actq-emulator"),
+            server: HTTPServerBuilder { responder in
+                EmulatorHTTP1Channel(http1: HTTP1Channel(responder: responder, configuration: limits.http1), emulator: self, logger: logger)
+            },
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: Self.serverName),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger
         )
@@ -36,6 +39,9 @@ extension Emulator {
         return router
     }
 
+    /// The `Server` header of every answer.
+    static let serverName = "actq-emulator"
+
     /// The method each resource allows (as the `Allow` header says it).
     static let allowedMethods = [API.activityPath: "GET", API.loginPath: "POST", API.logoutPath: "DELETE"]
 }
@@ -50,11 +56,18 @@ struct RequestLog: RouterMiddleware {
         let started = DispatchTime.now()
         let response = try await next(request, context)
         if logger.logLevel <= .info {
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
-            logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(String(format: "%.2f", elapsed)) ms",
-                        metadata: request.uri.query.map { ["query": .string($0)] } ?? [:])
+            Self.log(logger, method: request.method, path: request.uri.path, query: request.uri.query,
+                     status: response.status, since: started)
         }
         return response
+    }
+
+    /// One request's line: method, path, status and time, with the query string as metadata.
+    static func log(_ logger: Logger, method: HTTPRequest.Method, path: String, query: String?, status: HTTPResponse.Status,
+                    since started: DispatchTime) {
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6
+        logger.info("\(method.rawValue) \(path) \(status.code) \(String(format: "%.2f", elapsed)) ms",
+                    metadata: query.map { ["query": .string($0)] } ?? [:])
     }
 }
 

@@ -41,7 +41,11 @@ public final class ActivityStore: ActivityStoring, Sendable {
     /// connection, reading or writing, recovers the store. A store from before WAL (a rollback
     /// journal) left "hot" by a crashed writer is rolled back here, by one read-write open,
     /// when a read-only open finds it so; so is a store from an older actq that lacks a column.
-    public init(path: String, readOnly: Bool = false) throws {
+    ///
+    /// A connection waits up to 10 s for a lock another one holds (a rollback-journal store's
+    /// writer); with `waitsForLocks` false, once open, it fails at once instead (`SQLITE_BUSY`),
+    /// for callers that must not block, such as a server's event loop.
+    public init(path: String, readOnly: Bool = false, waitsForLocks: Bool = true) throws {
         self.path = path
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw StoreError.cannotOpen(path, "no such file")
@@ -60,6 +64,8 @@ public final class ActivityStore: ActivityStoring, Sendable {
             _ = try Self.open(path, readOnly: false)
             queue = try Self.open(path, readOnly: true)
         }
+        // Opening waits as usual (a reader may briefly need a lock to read the WAL index).
+        if !waitsForLocks { queue.inDatabase { db in _ = sqlite3_busy_timeout(db.sqliteConnection, 0) } }
     }
 
     /// Whether a read-only open failed because the store needs a writer to recover it.
@@ -420,7 +426,10 @@ public final class ActivityStore: ActivityStoring, Sendable {
             defer { sqlite3_reset(statement) }
             let code = sqlite3_step(statement)
             guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }
-            return StoreContentVersion(external: sqlite3_column_int64(statement, 0), local: localWrites.withLock { $0 })
+            var file = stat()
+            guard stat(path, &file) == 0 else { throw StoreError.cannotOpen(path, String(cString: strerror(errno))) }
+            return StoreContentVersion(external: sqlite3_column_int64(statement, 0), local: localWrites.withLock { $0 },
+                                       file: .init(inode: UInt64(file.st_ino), size: Int64(file.st_size), modified: file.st_mtim))
         }
     }
 

@@ -24,10 +24,38 @@ public struct StoreContentVersion: Hashable, Sendable {
     let external: Int64
     /// Changes when this connection commits.
     let local: Int
+    /// The store file's inode, size and modification time: they change when the file is written
+    /// other than by SQLite's commits (copied over, overwritten), which `data_version` does not
+    /// see; a WAL commit leaves them as they are.
+    let file: FileStamp?
 
-    public init(external: Int64, local: Int) {
+    public init(external: Int64, local: Int, file: FileStamp? = nil) {
         self.external = external
         self.local = local
+        self.file = file
+    }
+
+    public struct FileStamp: Hashable, Sendable {
+        let inode: UInt64
+        let size: Int64
+        let modified: timespec
+
+        public init(inode: UInt64, size: Int64, modified: timespec) {
+            self.inode = inode
+            self.size = size
+            self.modified = modified
+        }
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.inode == b.inode && a.size == b.size && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(inode)
+            hasher.combine(size)
+            hasher.combine(modified.tv_sec)
+            hasher.combine(modified.tv_nsec)
+        }
     }
 }
 
