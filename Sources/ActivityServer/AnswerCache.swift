@@ -26,9 +26,8 @@ enum SearchOutcome: Sendable {
 /// agent's inbox asks the same search every few seconds), and a search asked again is answered
 /// with the bytes written the first time, without decoding it again or asking SQLite. An outcome
 /// is a function of the query string, the wire format and the content alone (the API has no
-/// relative dates), and the content version (`ActivityStoring.contentVersion()`, read on one
-/// connection: versions of different connections are not comparable) changes with any commit by
-/// anyone, so a kept outcome is exactly what the search would come to now. A nil version (a store
+/// relative dates), and the content version (`ContentVersionProbe`) changes with any commit by
+/// anyone (and with any other write to the file), so a kept outcome is exactly what the search would come to now. A nil version (a store
 /// that cannot tell, such as PostgreSQL, or a version that could not be read) keeps nothing.
 /// Bounded in entries and bytes. Not thread-safe: `KeptAnswers` holds it under a lock.
 final class AnswerCache {
@@ -93,20 +92,20 @@ final class AnswerCache {
     }
 }
 
-/// The emulator's kept answers, shared by all its requests: the cache under a lock, and the one
-/// connection its content versions are read on. That connection never waits for a lock (a
-/// rollback-journal store's writer): when the version cannot be read at once, the search goes
-/// to the store as if nothing were kept. So a search asked again is answered on the thread that
-/// asks, without a hop to the store's threads.
+/// The emulator's kept answers, shared by all its requests: the cache under a lock, and the
+/// probe its content versions come from. The probe never waits for a lock (a rollback-journal
+/// store's writer): when the version cannot be read at once, the search goes to the store as if
+/// nothing were kept. So a search asked again is answered on the thread that asks, without a hop
+/// to the store's threads.
 final class KeptAnswers: Sendable {
-    private let versions: (any ActivityStoring & Sendable)?
+    private let probe: ContentVersionProbe?
     private let cache = Locked(AnswerCache())
 
-    /// - Parameter versions: the connection to read content versions on (nil: keep nothing).
-    init(versions: (any ActivityStoring & Sendable)?) { self.versions = versions }
+    /// - Parameter probe: where content versions come from (nil: keep nothing).
+    init(probe: ContentVersionProbe?) { self.probe = probe }
 
     /// The store's content version now; nil when it cannot tell at once.
-    func version() -> StoreContentVersion? { (try? versions?.contentVersion()) ?? nil }
+    func version() -> StoreContentVersion? { probe?.version() }
 
     func kept(_ key: AnswerCache.Key, version: StoreContentVersion?) -> SearchOutcome? {
         guard version != nil else { return nil }

@@ -24,10 +24,11 @@ public final class Emulator: Sendable {
     let logger: Logger
 
     /// An emulator over the stores `openStore` opens (one per store thread); searches asked
-    /// again are answered from what is kept while `versionStore`'s content version stays the
-    /// same (nil: nothing is kept).
+    /// again are answered from what is kept while the content version of the probe that
+    /// `openVersionProbe` opens (after the stores) stays the same (nil, as for PostgreSQL:
+    /// nothing is kept).
     public init(openStore: @escaping @Sendable () throws -> any ActivityStoring,
-                versionStore: (any ActivityStoring & Sendable)? = nil, users: UserDirectory,
+                openVersionProbe: (() throws -> ContentVersionProbe)? = nil, users: UserDirectory,
                 sessions: any SessionRegistry = SessionTable(),
                 logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         self.users = users
@@ -35,14 +36,14 @@ public final class Emulator: Sendable {
         self.memorySessions = sessions as? SessionTable
         self.logger = logger
         self.stores = try StorePool(open: openStore)
-        self.answers = KeptAnswers(versions: versionStore)
+        self.answers = KeptAnswers(probe: try openVersionProbe?())
     }
 
     /// An emulator over the SQLite store at `storePath`, read only.
     public convenience init(storePath: String, users: UserDirectory, sessions: any SessionRegistry = SessionTable(),
                             logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         try self.init(openStore: { try ActivityStore(path: storePath, readOnly: true) },
-                      versionStore: try ActivityStore(path: storePath, readOnly: true, waitsForLocks: false),
+                      openVersionProbe: { try ContentVersionProbe(path: storePath) },
                       users: users, sessions: sessions, logger: logger)
     }
 
@@ -175,9 +176,9 @@ public final class Emulator: Sendable {
     /// The status and headers of a search's answer: 204 without a body when nothing matched.
     static func answered(_ summary: SearchSummary, session: String, wire: Wire) -> (HTTPResponse.Status, HTTPFields) {
         var fields = HTTPFields()
-        fields[.egainSession] = session
+        fields.append(HTTPField(name: .egainSession, value: session))
         guard summary.returned > 0 else { return (.noContent, fields) }
-        fields[.contentType] = wire.mediaType
+        fields.append(HTTPField(name: .contentType, value: wire.mediaType))
         return (.ok, fields)
     }
 

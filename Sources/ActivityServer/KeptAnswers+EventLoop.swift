@@ -109,23 +109,51 @@ extension Emulator {
     /// everything it needs is at hand without waiting: a GET of the activity resource, a session
     /// held in memory, the API's checks passed. Nil when it must go the long way (the router).
     func keptAnswer(_ head: HTTPRequest, date: String) -> (HTTPResponse, ByteBuffer?)? {
-        guard head.method == .get, let table = memorySessions, let (path, query) = head.path.flatMap(Self.pathAndQuery) else { return nil }
-        let fields = head.headerFields
-        guard path == API.activityPath || path == Self.systemActivityPath, fields[.connection] == nil,
-              let wire = Wire.negotiate(fields[.accept]), Self.languageSupported(fields[.acceptLanguage]),
-              let session = fields[.egainSession], let user = table.user(of: session),
+        guard head.method == .get, let table = memorySessions, let (path, query) = head.path.flatMap(Self.pathAndQuery),
+              path == API.activityPath || path == Self.systemActivityPath, let headers = SearchHeaders(head.headerFields),
+              let wire = Wire.negotiate(headers.accept), Self.languageSupported(headers.acceptLanguage),
+              let session = headers.session, let user = table.user(of: session),
               users.users[user]?.canViewActivities ?? false, query.utf8.count <= Self.maximumQueryLength,
               case .answered(let summary, let body)? = answers.kept(AnswerCache.Key(wire: wire, query: query),
                                                                     version: answers.version())
         else { return nil }
-        let (status, answerFields) = Self.answered(summary, session: session, wire: wire)
-        var response = HTTPResponse(status: status, headerFields: answerFields)
+        var (status, fields) = Self.answered(summary, session: session, wire: wire)
         // What Hummingbird adds to the router's answers.
-        response.headerFields[.contentLength] = String(summary.returned == 0 ? 0 : body.readableBytes)
-        response.headerFields[.date] = date
-        response.headerFields[.server] = Self.serverName
+        fields.append(HTTPField(name: .contentLength, value: String(summary.returned == 0 ? 0 : body.readableBytes)))
+        fields.append(HTTPField(name: .date, value: date))
+        fields.append(HTTPField(name: .server, value: Self.serverName))
         answeredOnEventLoop.add(1, ordering: .relaxed)
-        return (response, summary.returned == 0 ? nil : body)
+        return (HTTPResponse(status: status, headerFields: fields), summary.returned == 0 ? nil : body)
+    }
+
+    /// The request headers a search's answer depends on, read in one pass (each lookup by name
+    /// in `HTTPFields` would first build an index of the fields). Nil, to leave the request to
+    /// the router, when one of them is repeated (the router reads the values joined) or when
+    /// the request has a `Connection` header (the router acts on `close`).
+    struct SearchHeaders {
+        var accept: String?
+        var acceptLanguage: String?
+        var session: String?
+
+        init?(_ fields: HTTPFields) {
+            for field in fields {
+                switch field.name {
+                case .accept:
+                    guard accept == nil else { return nil }
+                    accept = field.value
+                case .acceptLanguage:
+                    guard acceptLanguage == nil else { return nil }
+                    acceptLanguage = field.value
+                case .egainSession:
+                    guard session == nil else { return nil }
+                    session = field.value
+                case .connection:
+                    return nil
+                default:
+                    continue
+                }
+            }
+        }
     }
 
     static let systemActivityPath = "/system" + API.activityPath

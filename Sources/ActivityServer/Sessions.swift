@@ -61,14 +61,14 @@ public final class SessionTable: Sendable {
         let timeout = timeoutNanoseconds
         return sessions.withLock { sessions in
             let now = clock()
-            guard var session = sessions[id] else { return nil }
-            guard !Self.idle(session, now: now, timeout: timeout) else {
-                sessions[id] = nil
+            // Looked up once: every search asks.
+            guard let index = sessions.index(forKey: id) else { return nil }
+            guard !Self.idle(sessions.values[index], now: now, timeout: timeout) else {
+                sessions.remove(at: index)
                 return nil
             }
-            session.lastUsed = now
-            sessions[id] = session
-            return session.user
+            sessions.values[index].lastUsed = now
+            return sessions.values[index].user
         }
     }
 

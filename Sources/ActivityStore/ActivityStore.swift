@@ -12,8 +12,6 @@ public final class ActivityStore: ActivityStoring, Sendable {
     /// Match counts by filter, valid while `PRAGMA data_version` stays the same (it changes when
     /// another connection commits), so paging through a result counts its matches once.
     private let counts = Locked<(version: Int64, byFilter: [String: Int])>((-1, [:]))
-    /// Transactions this connection has written (its own commits leave data_version as it is).
-    private let localWrites = Locked(0)
     /// Prepared search statements. GRDB's own statement cache keeps every SQL text it sees, and
     /// the SQL varies with the set of filters and of custom attributes: this one is bounded.
     let statements = StatementCache(capacity: 64)
@@ -41,11 +39,7 @@ public final class ActivityStore: ActivityStoring, Sendable {
     /// connection, reading or writing, recovers the store. A store from before WAL (a rollback
     /// journal) left "hot" by a crashed writer is rolled back here, by one read-write open,
     /// when a read-only open finds it so; so is a store from an older actq that lacks a column.
-    ///
-    /// A connection waits up to 10 s for a lock another one holds (a rollback-journal store's
-    /// writer); with `waitsForLocks` false, once open, it fails at once instead (`SQLITE_BUSY`),
-    /// for callers that must not block, such as a server's event loop.
-    public init(path: String, readOnly: Bool = false, waitsForLocks: Bool = true) throws {
+    public init(path: String, readOnly: Bool = false) throws {
         self.path = path
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw StoreError.cannotOpen(path, "no such file")
@@ -64,8 +58,6 @@ public final class ActivityStore: ActivityStoring, Sendable {
             _ = try Self.open(path, readOnly: false)
             queue = try Self.open(path, readOnly: true)
         }
-        // Opening waits as usual (a reader may briefly need a lock to read the WAL index).
-        if !waitsForLocks { queue.inDatabase { db in _ = sqlite3_busy_timeout(db.sqliteConnection, 0) } }
     }
 
     /// Whether a read-only open failed because the store needs a writer to recover it.
@@ -274,8 +266,6 @@ public final class ActivityStore: ActivityStoring, Sendable {
         // This connection's own commits leave data_version as it is: forget the counts here.
         defer { counts.withLock { $0 = (-1, [:]) } }
         return try queue.write { db in
-            // Counted inside the connection's serial queue, as contentVersion reads it.
-            localWrites.withLock { $0 += 1 }
             // Into an empty store, rows go in without their secondary indexes, which are built
             // once at the end (as sqlite3's own bulk loads do), in the same transaction: a failed
             // or killed import leaves the store as it was, indexes and all. The index of custom
@@ -416,21 +406,6 @@ public final class ActivityStore: ActivityStoring, Sendable {
 
     public func count() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM activity") ?? 0 }
-    }
-
-    public func contentVersion() throws -> StoreContentVersion? {
-        // One statement on its own (no transaction around it, as `read` would open and close),
-        // stepped directly: servers ask before every search.
-        try queue.inDatabase { db in
-            let statement = try db.cachedStatement(sql: "PRAGMA data_version").sqliteStatement
-            defer { sqlite3_reset(statement) }
-            let code = sqlite3_step(statement)
-            guard code == SQLITE_ROW else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }
-            var file = stat()
-            guard stat(path, &file) == 0 else { throw StoreError.cannotOpen(path, String(cString: strerror(errno))) }
-            return StoreContentVersion(external: sqlite3_column_int64(statement, 0), local: localWrites.withLock { $0 },
-                                       file: .init(inode: UInt64(file.st_ino), size: Int64(file.st_size), modified: file.st_mtim))
-        }
     }
 
     /// Runs a plan — one query, or the union of several — and hands each activity of the

@@ -11,27 +11,22 @@ public protocol ActivityStoring: ActivityBackend {
     func searchBytes(_ plan: QueryPlan, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> SearchSummary
     /// How many activities the store holds.
     func count() throws -> Int
-    /// A value that changes whenever what the store holds may have changed, by this connection
-    /// or any other; nil when the store cannot tell (then nothing read from it may be reused).
-    func contentVersion() throws -> StoreContentVersion?
     /// Ends the store's connection now (it ends by itself when the store goes away).
     func close() throws
 }
 
-/// What `ActivityStoring.contentVersion()` returns: equal values mean the same content.
+/// What `ContentVersionProbe.version()` returns: equal values mean the same content.
 public struct StoreContentVersion: Hashable, Sendable {
-    /// Changes when another connection commits (SQLite's `PRAGMA data_version`).
+    /// Changes when another connection commits (SQLite's `PRAGMA data_version`, of the probe's
+    /// own connection: values of different connections are not comparable).
     let external: Int64
-    /// Changes when this connection commits.
-    let local: Int
     /// The store file's inode, size and modification time: they change when the file is written
     /// other than by SQLite's commits (copied over, overwritten), which `data_version` does not
     /// see; a WAL commit leaves them as they are.
     let file: FileStamp?
 
-    public init(external: Int64, local: Int, file: FileStamp? = nil) {
+    public init(external: Int64, file: FileStamp? = nil) {
         self.external = external
-        self.local = local
         self.file = file
     }
 

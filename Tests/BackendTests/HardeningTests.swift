@@ -200,7 +200,12 @@ extension EmulatorTests {
                 }
                 _ = "GET /system/ws/v12/interaction/act".withCString { send(fd, $0, strlen($0), 0) }
                 var byte: UInt8 = 0
-                statuses.append(recv(fd, &byte, 1, 0) == 0 ? "closed" : "open")
+                // Closed: an end of file, or a reset (the server may close before it has read
+                // the half line, when its loop is slow on a loaded machine).
+                let received = recv(fd, &byte, 1, 0)
+                let failure = errno
+                statuses.append(received == 0 || (received < 0 && failure == ECONNRESET) ? "closed"
+                                : received < 0 ? "no answer (errno \(failure))" : "open")
                 return statuses
             }
             #expect(statuses == Array(repeating: "HTTP/1.1 404", count: 20) + ["closed"], "\(statuses)")
@@ -266,7 +271,7 @@ extension EmulatorTests {
         .answered(SearchSummary(total: 1, returned: 1, window: nil), ByteBuffer(repeating: 0x61, count: bytes))
     }
 
-    static let version = StoreContentVersion(external: 1, local: 0)
+    static let version = StoreContentVersion(external: 1)
 
     @Test func distinctSearchesNeverHoldMoreThanTheLimits() {
         let cache = AnswerCache(entryLimit: 50, byteLimit: 64 * 1024)
@@ -283,13 +288,13 @@ extension EmulatorTests {
         let cache = AnswerCache()
         let key = AnswerCache.Key(wire: .json, query: "customer=1")
         var produced = 0
-        for version in [Self.version, Self.version, StoreContentVersion(external: 2, local: 0),
-                        StoreContentVersion(external: 2, local: 1), StoreContentVersion(external: 2, local: 1)] {
+        for version in [Self.version, Self.version, StoreContentVersion(external: 2),
+                        StoreContentVersion(external: 3), StoreContentVersion(external: 3)] {
             _ = cache.outcome(key, version: version) { produced += 1; return Self.answer(10) }
         }
         #expect(produced == 3)
         // The other format is another answer.
-        _ = cache.outcome(AnswerCache.Key(wire: .xml, query: "customer=1"), version: StoreContentVersion(external: 2, local: 1)) {
+        _ = cache.outcome(AnswerCache.Key(wire: .xml, query: "customer=1"), version: StoreContentVersion(external: 3)) {
             produced += 1
             return Self.answer(10)
         }

@@ -1,4 +1,5 @@
 import ActivityModel
+import ActivityQuery
 @testable import ActivityServer
 import ActivityStore
 import ActqTestSupport
@@ -206,5 +207,76 @@ import Glibc
             #expect(line.hasSuffix(" ms query=customer=1002"), "\(line)")
             #expect(!line.contains(testPassword))
         }
+    }
+}
+
+/// The content version kept answers depend on: it changes with every commit and every other
+/// write to the file, and it is never waited for.
+@Suite struct ContentVersionProbeTests {
+    @Test func theVersionChangesWithCommitsAndWithWritesBehindSQLitesBack() throws {
+        let path = temporaryStorePath()
+        defer { removeStore(path) }
+        _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
+        let probe = try ContentVersionProbe(path: path)
+        let first = try #require(probe.version())
+        #expect(probe.version() == first, "nothing changed")
+
+        // A commit by another connection (WAL: the file itself is not written).
+        let resource = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: fixtureJSON))))
+        guard case .array(let activities)? = resource["activity"], case .object(var added)? = activities.first else {
+            Issue.record("the fixture has no activities")
+            return
+        }
+        added["id"] = 987_655
+        try ActivityStore(path: path).write { try $0.put(try Activity(resource: added)) }
+        let committed = try #require(probe.version())
+        #expect(committed != first)
+
+        // The same bytes written over the file's first page: no commit, but a write.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        let page = try handle.read(upToCount: 4096) ?? Data()
+        usleep(10_000)  // a modification time that differs on file systems with coarse clocks
+        try handle.seek(toOffset: 0)
+        try handle.write(contentsOf: page)
+        try handle.close()
+        #expect(try #require(probe.version()) != committed)
+    }
+
+    @Test func aWriterHoldingARollbackJournalStoreMakesTheVersionUnknownAtOnce() throws {
+        let directory = URL(fileURLWithPath: temporaryStorePath()).deletingLastPathComponent()
+        let path = directory.appendingPathComponent("journal-\(UUID().uuidString).sqlite").path
+        let marker = path + ".locked"
+        defer { removeStore(path); try? FileManager.default.removeItem(atPath: marker) }
+        let environment = ProcessInfo.processInfo.environment
+        #expect(try spawnAndWait("sqlite3", [path, "PRAGMA journal_mode = DELETE; CREATE TABLE t(x); INSERT INTO t VALUES (1);"],
+                                 environment: environment) == 0)
+        let probe = try ContentVersionProbe(path: path)
+        #expect(probe.version() != nil)
+
+        // Another process holds the exclusive lock (a commit being written) for a minute.
+        let script = path + ".sql"
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        try """
+            BEGIN EXCLUSIVE;
+            INSERT INTO t VALUES (2);
+            .shell touch \(marker)
+            .shell sleep 60
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let writer = try spawn("sqlite3", [path, ".read \(script)"], environment: environment)
+        defer {
+            kill(writer, SIGKILL)
+            _ = waitForExit(writer)
+        }
+        let deadline = Date().addingTimeInterval(TestTime.seconds(30))
+        while !FileManager.default.fileExists(atPath: marker), Date() < deadline { usleep(20_000) }
+        #expect(FileManager.default.fileExists(atPath: marker), "the writer never took its lock")
+        // Nil, not a wait of a minute (the test would be stopped by its writer's end otherwise).
+        #expect(probe.version() == nil)
+        kill(writer, SIGKILL)
+        _ = waitForExit(writer)
+        // The killed writer's journal is rolled back by the next connection that writes; the
+        // probe (read only) reads again once it is gone.
+        #expect(try spawnAndWait("sqlite3", [path, "SELECT count(*) FROM t;"], environment: environment) == 0)
+        #expect(probe.version() != nil)
     }
 }

@@ -50,7 +50,6 @@ public final class PostgresStore: ActivityStoring, @unchecked Sendable {
     }
 
     /// Nil: other servers write to the same database, and PostgreSQL tells no one.
-    public func contentVersion() throws -> StoreContentVersion? { nil }
 
     // MARK: Searching
 
