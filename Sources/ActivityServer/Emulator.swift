@@ -167,19 +167,19 @@ public final class Emulator: Sendable {
             return failure(.badRequest, "a search may name at most \(Self.maximumCustomAttributes) custom attributes; this one names \(count)",
                            request, wire: wire, headers: headers)
         case .answered(let summary, let body):
-            let (status, fields) = Self.answered(summary, session: session, wire: wire)
+            let status: HTTPResponse.Status = summary.returned > 0 ? .ok : .noContent
             let empty = summary.returned == 0 || request.method == .head
-            return Response(status: status, headers: fields, body: empty ? ResponseBody() : ResponseBody(byteBuffer: body))
+            return Response(status: status, headers: Self.answerFields(status, session: session, wire: wire),
+                            body: empty ? ResponseBody() : ResponseBody(byteBuffer: body))
         }
     }
 
-    /// The status and headers of a search's answer: 204 without a body when nothing matched.
-    static func answered(_ summary: SearchSummary, session: String, wire: Wire) -> (HTTPResponse.Status, HTTPFields) {
+    /// The headers of a search's answer, 200 with its body or 204 (nothing matched) without.
+    static func answerFields(_ status: HTTPResponse.Status, session: String, wire: Wire) -> HTTPFields {
         var fields = HTTPFields()
         fields.append(HTTPField(name: .egainSession, value: session))
-        guard summary.returned > 0 else { return (.noContent, fields) }
-        fields.append(HTTPField(name: .contentType, value: wire.mediaType))
-        return (.ok, fields)
+        if status == .ok { fields.append(HTTPField(name: .contentType, value: wire.mediaType)) }
+        return fields
     }
 
     /// What a query string comes to on `store`: refused, or answered with the body in `wire`.

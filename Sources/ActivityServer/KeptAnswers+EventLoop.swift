@@ -56,6 +56,9 @@ final class KeptAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Answers written since the last flush.
     private var unflushed = false
     private var date = HTTPDate()
+    /// The head last written here, for the next answer that would have the same (a client
+    /// polling one search asks with the same session, and the date changes once a second).
+    private var lastHead: (answer: KeptAnswer.Head, date: String, response: HTTPResponse)?
 
     init(emulator: Emulator, logger: Logger) {
         self.emulator = emulator
@@ -66,15 +69,24 @@ final class KeptAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             let started = DispatchTime.now()
-            if passedOn == 0, let (response, body) = emulator.keptAnswer(head, date: date.now()) {
+            if passedOn == 0, let answer = emulator.keptAnswer(head) {
                 discarding = true
+                let now = date.now()
+                let response: HTTPResponse
+                if let last = lastHead, last.answer == answer.head, last.date == now {
+                    response = last.response
+                } else {
+                    response = answer.head.response(date: now)
+                    lastHead = (answer.head, now, response)
+                }
                 context.write(wrapOutboundOut(.head(response)), promise: nil)
-                if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+                if let body = answer.body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
                 context.write(wrapOutboundOut(.end(nil)), promise: nil)
                 unflushed = true
                 if logger.logLevel <= .info, let (path, query) = head.path.flatMap(Emulator.pathAndQuery) {
                     // As the router's answers are logged.
-                    RequestLog.log(logger, method: head.method, path: path, query: query, status: response.status, since: started)
+                    RequestLog.log(logger, method: head.method, path: String(path), query: String(query), status: response.status,
+                                   since: started)
                 }
             } else {
                 passedOn += 1
@@ -104,26 +116,47 @@ final class KeptAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
+/// A search answered from what is kept: its head's parts, and its body (nil: none, a 204).
+struct KeptAnswer {
+    struct Head: Equatable {
+        let status: HTTPResponse.Status
+        let session: String
+        let wire: Wire
+        let contentLength: Int
+
+        /// The head as the router's answer has it, with what Hummingbird adds (length, date,
+        /// server).
+        func response(date: String) -> HTTPResponse {
+            var fields = Emulator.answerFields(status, session: session, wire: wire)
+            fields.append(HTTPField(name: .contentLength, value: String(contentLength)))
+            fields.append(HTTPField(name: .date, value: date))
+            fields.append(HTTPField(name: .server, value: Emulator.serverName))
+            return HTTPResponse(status: status, headerFields: fields)
+        }
+    }
+
+    let head: Head
+    let body: ByteBuffer?
+}
+
 extension Emulator {
     /// The answer to a search whose outcome is kept for the store's content as it is now, when
     /// everything it needs is at hand without waiting: a GET of the activity resource, a session
     /// held in memory, the API's checks passed. Nil when it must go the long way (the router).
-    func keptAnswer(_ head: HTTPRequest, date: String) -> (HTTPResponse, ByteBuffer?)? {
+    func keptAnswer(_ head: HTTPRequest) -> KeptAnswer? {
         guard head.method == .get, let table = memorySessions, let (path, query) = head.path.flatMap(Self.pathAndQuery),
               path == API.activityPath || path == Self.systemActivityPath, let headers = SearchHeaders(head.headerFields),
               let wire = Wire.negotiate(headers.accept), Self.languageSupported(headers.acceptLanguage),
               let session = headers.session, let user = table.user(of: session),
               users.users[user]?.canViewActivities ?? false, query.utf8.count <= Self.maximumQueryLength,
-              case .answered(let summary, let body)? = answers.kept(AnswerCache.Key(wire: wire, query: query),
+              case .answered(let summary, let body)? = answers.kept(AnswerCache.Key(wire: wire, query: String(query)),
                                                                     version: answers.version())
         else { return nil }
-        var (status, fields) = Self.answered(summary, session: session, wire: wire)
-        // What Hummingbird adds to the router's answers.
-        fields.append(HTTPField(name: .contentLength, value: String(summary.returned == 0 ? 0 : body.readableBytes)))
-        fields.append(HTTPField(name: .date, value: date))
-        fields.append(HTTPField(name: .server, value: Self.serverName))
         answeredOnEventLoop.add(1, ordering: .relaxed)
-        return (HTTPResponse(status: status, headerFields: fields), summary.returned == 0 ? nil : body)
+        let found = summary.returned > 0
+        return KeptAnswer(head: .init(status: found ? .ok : .noContent, session: session, wire: wire,
+                                      contentLength: found ? body.readableBytes : 0),
+                          body: found ? body : nil)
     }
 
     /// The request headers a search's answer depends on, read in one pass (each lookup by name
@@ -161,10 +194,19 @@ extension Emulator {
     /// The path and query string (empty when there is none) of a request target in origin form
     /// (`/path?query`), as Hummingbird's `URI` reads them; nil for any other form, and for a
     /// target with a fragment.
-    static func pathAndQuery(_ target: String) -> (path: String, query: String)? {
-        guard target.utf8.first == UInt8(ascii: "/"), !target.utf8.contains(UInt8(ascii: "#")) else { return nil }
-        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (target, "") }
-        return (String(target[..<mark]), String(target[target.index(after: mark)...]))
+    static func pathAndQuery(_ target: String) -> (path: Substring, query: Substring)? {
+        let bytes = target.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return nil }
+        var mark: String.Index?
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "#"): return nil
+            case UInt8(ascii: "?") where mark == nil: mark = index
+            default: continue
+            }
+        }
+        guard let mark else { return (target[...], "") }
+        return (target[..<mark], target[target.index(after: mark)...])
     }
 }
 
