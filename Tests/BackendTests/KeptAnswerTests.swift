@@ -22,6 +22,9 @@ import Glibc
         let fd: Int32
         private var pending: [UInt8] = []
 
+        /// RFC 9110's preferred date form, such as `Thu, 03 Dec 2026 17:42:04 GMT`.
+        static var imfFixdate: Regex<AnyRegexOutput> { try! Regex(#"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"#) }
+
         init(port: Int) throws { fd = try EmulatorTests.connected(port: port) }
         deinit { close(fd) }
 
@@ -29,8 +32,9 @@ import Glibc
             _ = text.withCString { Glibc.send(fd, $0, strlen($0), 0) }
         }
 
-        /// The next answer: its head (with the `Date` header's value blanked, as it changes each
-        /// second) and body; nil when the connection ends first.
+        /// The next answer: its head (with the `Date` header's value replaced by its form when it
+        /// is an IMF-fixdate, as the value changes each second) and body; nil when the connection
+        /// ends first.
         func answer(forHead: Bool = false) -> (head: String, body: [UInt8])? {
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
@@ -46,7 +50,11 @@ import Glibc
                         let body = Array(pending[end.upperBound..<end.upperBound + length])
                         pending.removeFirst(end.upperBound + length)
                         let shown = head.split(separator: "\r\n", omittingEmptySubsequences: false)
-                            .map { $0.lowercased().hasPrefix("date:") ? "date: …" : String($0) }
+                            .map { line in
+                                guard line.lowercased().hasPrefix("date: "),
+                                      line.dropFirst(6).wholeMatch(of: Self.imfFixdate) != nil else { return String(line) }
+                                return "date: <IMF-fixdate>"
+                            }
                         return (shown.joined(separator: "\r\n"), body)
                     }
                 }
@@ -96,6 +104,7 @@ import Glibc
                     }
                     #expect(emulator.answeredOnEventLoop.load(ordering: .relaxed) == before + 2, "\(query): asked again, it is kept")
                     #expect(first.head.hasPrefix(query == "customer=424242" ? "HTTP/1.1 204" : "HTTP/1.1 200"), "\(first.head)")
+                    #expect(first.head.contains("\r\ndate: <IMF-fixdate>\r\n"), "\(first.head)")
                 }
             }
             // HEAD, refusals and other resources always go to the router.
