@@ -26,7 +26,7 @@ import Testing
         _ setup: TestingSetup, sessions: SessionTable = SessionTable(),
         _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
-        let app = try makeEmulator(storePath: try Self.storePath.get(), sessions: sessions).application(port: 0, logger: quietLogger)
+        let app = try makeEmulator(storePath: try Self.storePath.get(), sessions: sessions).application(port: 0, limits: patientLimits, logger: quietLogger)
         return try await app.test(setup, body)
     }
 
@@ -36,7 +36,7 @@ import Testing
         let path = temporaryStorePath()
         defer { removeStore(path) }
         _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
+        let app = try makeEmulator(storePath: path).application(port: 0, limits: patientLimits, logger: quietLogger)
         try await app.test(setup) { client in try await body(client, path, try await Self.session(client)) }
     }
 

@@ -135,7 +135,7 @@ import Testing
         let path = temporaryStorePath()
         defer { removeStore(path) }
         _ = try Importer.run(files: [fixtureJSON], into: try ActivityStore(path: path))
-        let app = try makeEmulator(storePath: path).application(port: 0, logger: quietLogger)
+        let app = try makeEmulator(storePath: path).application(port: 0, limits: patientLimits, logger: quietLogger)
         let error = try await app.test(.live) { client in
             let port = client.port!
             return try await offCooperativePool { Self.blockingFailure(try remoteBackend(port: port, password: "wrong-\(testPassword)")).0 }
@@ -155,7 +155,7 @@ import Testing
         let local = try ActivityStore(path: path, readOnly: true).ids(query("lastModifiedDate >= 2000-01-01"), all: true)
         let sessions = SessionTable()
         let emulator = try makeEmulator(storePath: path, sessions: sessions)
-        let app = emulator.application(port: 0, logger: quietLogger)
+        let app = emulator.application(port: 0, limits: patientLimits, logger: quietLogger)
         let (ids, count, pages) = try await app.test(.live) { client in
             let port = client.port!
             return try await offCooperativePool {
@@ -183,7 +183,7 @@ import Testing
         try DemoData(seed: 7, until: 1_718_452_800_000).populate(try ActivityStore(path: path), count: 400)
         let sessions = SessionTable()
         let emulator = try makeEmulator(storePath: path, sessions: sessions)
-        let app = emulator.application(port: 0, logger: quietLogger)
+        let app = emulator.application(port: 0, limits: patientLimits, logger: quietLogger)
         let (error, rows) = try await app.test(.live) { client in
             let port = client.port!
             return try await offCooperativePool {

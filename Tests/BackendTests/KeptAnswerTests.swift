@@ -80,7 +80,7 @@ import Glibc
     func withLiveEmulator(logger: Logger = quietLogger,
                           _ body: @escaping @Sendable (Emulator, Int, String) throws -> Void) async throws {
         let emulator = try makeEmulator(storePath: try EmulatorTests.storePath.get())
-        try await emulator.application(port: 0, logger: logger).test(.live) { client in
+        try await emulator.application(port: 0, limits: patientLimits, logger: logger).test(.live) { client in
             let session = try await EmulatorTests.session(client)
             let port = client.port!
             try await offCooperativePool { try body(emulator, port, session) }

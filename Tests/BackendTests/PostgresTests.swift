@@ -206,8 +206,8 @@ import Testing
         let (url, database) = try Self.server().makeDatabase()
         let store = try PostgresStore(url: url)
         _ = try Importer.run(files: [fixtureJSON], into: store)
-        let first = try makeEmulator(postgres: url, idleTimeout: idleTimeout).application(port: 0, logger: quietLogger)
-        let second = try makeEmulator(postgres: url, idleTimeout: idleTimeout).application(port: 0, logger: quietLogger)
+        let first = try makeEmulator(postgres: url, idleTimeout: idleTimeout).application(port: 0, limits: patientLimits, logger: quietLogger)
+        let second = try makeEmulator(postgres: url, idleTimeout: idleTimeout).application(port: 0, limits: patientLimits, logger: quietLogger)
         try await first.test(.live) { one in
             try await second.test(.live) { two in try await body(one, two, database) }
         }

@@ -81,6 +81,17 @@ func makeEmulator(postgres url: String, idleTimeout: Duration = .seconds(30 * 60
     ] + (extraUser.map { [UserDirectory.user($0, password: testPassword)] } ?? [])), sessions: PostgresSessionTable(location, idleTimeout: idleTimeout))
 }
 
+/// Connection limits for test servers whose clients may be held back for many seconds between
+/// requests on a loaded machine (every test of the run starts at once): a keep-alive connection
+/// closed for waiting longer than the usual 30 s is a reset to HummingbirdTesting's client. The
+/// tests of the limits themselves set their own.
+let patientLimits: ConnectionLimits = {
+    var limits = ConnectionLimits()
+    limits.headTimeout = .seconds(Int64(TestTime.minutes(10) * 60))
+    limits.idleTimeout = .seconds(Int64(TestTime.minutes(10) * 60))
+    return limits
+}()
+
 var quietLogger: Logger {
     var logger = Logger(label: "actq.test")
     // Hummingbird logs the cancellation of a test server's connections as errors.
@@ -116,7 +127,7 @@ func withBackend<T: Sendable>(
         let emulator = kind == .emulator
             ? try makeEmulator(storePath: storePath)
             : try makeEmulator(postgres: try await offCooperativePool { try postgresCopy(of: storePath) }, extraUser: user)
-        let app = emulator.application(port: 0, logger: quietLogger)
+        let app = emulator.application(port: 0, limits: patientLimits, logger: quietLogger)
         return try await app.test(.live) { client in
             let port = client.port!
             return try await offCooperativePool { try body(try remoteBackend(port: port, wire: wire, user: user)) }
