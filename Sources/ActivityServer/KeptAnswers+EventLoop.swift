@@ -145,7 +145,7 @@ extension Emulator {
     /// held in memory, the API's checks passed. Nil when it must go the long way (the router).
     func keptAnswer(_ head: HTTPRequest) -> KeptAnswer? {
         guard head.method == .get, let table = memorySessions, let (path, query) = head.path.flatMap(Self.pathAndQuery),
-              path == API.activityPath || path == Self.systemActivityPath, let headers = SearchHeaders(head.headerFields),
+              Self.activityPaths.contains(where: { $0 == path }), let headers = SearchHeaders(head.headerFields),
               let wire = Wire.negotiate(headers.accept), Self.languageSupported(headers.acceptLanguage),
               let session = headers.session, let user = table.user(of: session),
               users.users[user]?.canViewActivities ?? false, query.utf8.count <= Self.maximumQueryLength,
@@ -189,7 +189,8 @@ extension Emulator {
         }
     }
 
-    static let systemActivityPath = "/system" + API.activityPath
+    /// The activity resource under each of the API's prefixes, as the router has it.
+    static let activityPaths = pathPrefixes.map { $0 + API.activityPath }
 
     /// The path and query string (empty when there is none) of a request target in origin form
     /// (`/path?query`), as Hummingbird's `URI` reads them; nil for any other form, and for a

@@ -30,7 +30,7 @@ extension Emulator {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestLog(logger: logger))
         router.add(middleware: APIErrorBodies(emulator: self))
-        for prefix in ["", "/system"] {
+        for prefix in Emulator.pathPrefixes {
             router.get(RouterPath(prefix + API.activityPath)) { request, _ in await self.search(request) }
             router.head(RouterPath(prefix + API.activityPath)) { request, _ in await self.search(request) }
             router.post(RouterPath(prefix + API.loginPath)) { request, _ in await self.login(request) }
@@ -38,6 +38,9 @@ extension Emulator {
         }
         return router
     }
+
+    /// What the API's paths may start with (`/system/ws/…` and `/ws/…`).
+    static let pathPrefixes = ["", "/system"]
 
     /// The `Server` header of every answer.
     static let serverName = "actq-emulator"
