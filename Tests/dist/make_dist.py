@@ -16,14 +16,34 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DIST = os.path.join(ROOT, "dist")
-# What the binaries link dynamically, as Debian packages (the Swift runtime is linked in);
-# libcurl4 for actq-mcp (the MCP SDK uses Foundation's networking); glibc 2.36 for packed
-# relative relocations (DT_RELR, see the Makefile's release flags).
-DEPENDS = "libc6 (>= 2.36), libgcc-s1, libstdc++6, libsqlite3-0, libedit2, zlib1g, libcurl4"
+# glibc 2.36 for packed relative relocations (DT_RELR, see the Makefile's release flags), which a
+# PIE build has; the other dependencies are what the binaries link dynamically (`depends`).
+LIBC = "libc6 (>= 2.36)"
 
 
 def run(command, **kwargs):
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
+
+
+def depends(binaries):
+    """The Debian packages of the shared libraries the binaries need (the Swift runtime and, when
+    their static archives were there, libstdc++, SQLite and libedit are linked in), glibc first."""
+    packages = []
+    for binary in binaries:
+        for soname in re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", run(["readelf", "-d", binary])):
+            path = re.search(rf"^\s*{re.escape(soname)} \(.*\) => (\S+)$", run(["/sbin/ldconfig", "-p"]), flags=re.M)
+            if path is None:
+                sys.exit(f"{binary} needs {soname}, which ldconfig does not know")
+            # dpkg knows a library by the path its package installed (/lib or /usr/lib, merged or not).
+            found = [subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+                     for candidate in (path.group(1), os.path.realpath(path.group(1)))]
+            owners = [answer.stdout.split(":")[0] for answer in found if answer.returncode == 0]
+            if not owners:
+                sys.exit(f"no Debian package holds {path.group(1)} ({soname}, which {binary} needs)")
+            owner = owners[0]
+            if owner != "libc6" and owner not in packages:
+                packages.append(owner)
+    return ", ".join([LIBC] + packages)
 
 
 def files(stage):
@@ -78,7 +98,7 @@ Version: {version}
 Architecture: {arch}
 Maintainer: the actq authors <actq@localhost>
 Installed-Size: {size}
-Depends: {DEPENDS}
+Depends: {depends([os.path.join(root, "usr", "bin", "actq"), os.path.join(root, "usr", "libexec", "actq", "actq-mcp")])}
 Section: utils
 Priority: optional
 License: Apache-2.0
