@@ -80,7 +80,7 @@ public struct Config: Sendable {
                             guard let flag = value?.bool else { throw fail("profiles.\(name).insecure must be true or false") }
                             profile.insecure = flag
                         case "timeout":
-                            guard let seconds = value?.double ?? value?.int.map { Double($0) }, RemoteConfiguration.isValidTimeout(seconds) else {
+                            guard let seconds = value?.double ?? value?.int.map(Double.init), RemoteConfiguration.isValidTimeout(seconds) else {
                                 throw fail("profiles.\(name).timeout must be a number of seconds from 0.001 to 86400")
                             }
                             profile.timeout = seconds

@@ -1,10 +1,6 @@
 import ActivityModel
 import ActivityQuery
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
 import Synchronization
 
 /// `ActivityQuery.Wire`, which the struct of that name hides inside `RemoteConfiguration`.
@@ -25,13 +21,23 @@ public struct RemoteConfiguration: Sendable {
     public var connectTimeout: Double = 5
     public var readTimeout: Double = 30
     /// Extra attempts after a 5xx answer or a connection lost mid-answer, with doubling delays.
-    /// (Connecting is retried by AsyncHTTPClient until `connectTimeout`.)
+    /// (Connecting is retried by the transport until `connectTimeout`.)
     public var retries = 2
     public var retryDelay: Double = 0.25
     /// Requests of one plan (`or`, `in (…)`) in flight at once.
     public var maxConcurrentRequests = 8
     /// The largest answer body read; a larger one is refused (no server answer needs more).
     public var maximumBodySize = 64 << 20
+    /// How requests go out.
+    public var transport = Transport.automatic
+
+    /// The HTTP clients of the remote backend.
+    public enum Transport: Sendable, CaseIterable {
+        /// actq's own HTTP/1.1 client over a socket for `http://`, AsyncHTTPClient for `https://`.
+        case automatic
+        /// AsyncHTTPClient for every URL.
+        case asyncHTTPClient
+    }
 
     /// Timeouts a user may ask for, in seconds: up to a day, at least a millisecond.
     public static let timeoutRange: ClosedRange<Double> = 0.001...86_400
@@ -53,11 +59,12 @@ public struct RemoteConfiguration: Sendable {
 /// `401-101`, retries connection errors and 5xx answers a bounded number of times, and reads
 /// JSON or XML answers tolerantly (IDs as numbers or strings, `link` as an object or an array).
 ///
-/// Calls block the calling thread (the CLI and the REPL are synchronous); the requests themselves
-/// run on AsyncHTTPClient's event loops.
+/// Calls block the calling thread (the CLI and the REPL are synchronous): plain http requests
+/// go out on it (`SocketTransport`), https ones through AsyncHTTPClient's event loops.
 public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     public let configuration: RemoteConfiguration
-    private let client: HTTPClient
+    private let endpoint: Endpoint
+    private let transport: HTTPTransport
     private let password: () throws -> String
     private let sessionChanged: (String?) -> Void
     /// The current session; nil until the first login (or given by the caller). Requests of a
@@ -79,31 +86,27 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         configuration: RemoteConfiguration, session: String?, password: @escaping () throws -> String,
         sessionChanged: @escaping (String?) -> Void = { _ in }
     ) throws {
-        guard let url = URL(string: configuration.baseURL), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", url.host != nil else {
+        guard let endpoint = Endpoint(baseURL: configuration.baseURL) else {
             throw RemoteError(.failed, "'\(configuration.baseURL)' is not an http or https URL such as https://host/system")
         }
         for seconds in [configuration.connectTimeout, configuration.readTimeout] where !RemoteConfiguration.isValidTimeout(seconds) {
             throw RemoteError(.failed, "a timeout of \(seconds) seconds is out of range (0.001 to 86400)")
         }
         self.configuration = configuration
+        self.endpoint = endpoint
         self.sessionState = Locked(session)
         self.password = password
         self.sessionChanged = sessionChanged
-        let timeout = HTTPClient.Configuration.Timeout(
-            connect: .milliseconds(Int64(configuration.connectTimeout * 1000)),
-            read: .milliseconds(Int64(configuration.readTimeout * 1000)))
-        var http = configuration.insecure
-            ? HTTPClient.Configuration(certificateVerification: .none, redirectConfiguration: .disallow, timeout: timeout)
-            : HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: timeout)
-        // No tracing (actq bootstraps no tracer): without this, every request starts a span on the
-        // no-op tracer, whose first casts and "\(method)" cost a one-shot query 1.9 M instructions.
-        http.tracing.tracer = nil
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        if endpoint.scheme == .http, configuration.transport == .automatic {
+            transport = SocketTransport(endpoint: endpoint, connectTimeout: configuration.connectTimeout,
+                                        readTimeout: configuration.readTimeout, maximumBodySize: configuration.maximumBodySize)
+        } else {
+            transport = AsyncHTTPClientTransport(endpoint: endpoint, configuration: configuration)
+        }
     }
 
     deinit {
-        try? client.syncShutdown()
+        transport.shutdown()
     }
 
     public var summary: String { "remote API \(configuration.baseURL) as \(configuration.user)" }
@@ -126,29 +129,29 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     private func loginHoldingLock(force: Bool) throws -> String {
         let secret = try password()
-        var request = try HTTPClient.Request(url: try url(Self.loginPath + (force ? "?" + API.forceLoginQuery : "")), method: .POST)
+        var request = HTTPRequestMessage(.POST, Self.loginPath + (force ? "?" + API.forceLoginQuery : ""))
         switch configuration.wire {
         case .json:
-            request.headers.add(name: "Content-Type", value: Wire.json.mediaType)
-            request.body = .string(JSONWriter.string(.object(JSONObject([
+            request.addHeader("Content-Type", Wire.json.mediaType)
+            request.body = Array(JSONWriter.string(.object(JSONObject([
                 JSONMember("userName", .string(configuration.user)), JSONMember("password", .string(secret)),
-            ]))))
+            ]))).utf8)
         case .xml:
-            request.headers.add(name: "Content-Type", value: Wire.xml.mediaType)
-            request.body = .string("<login xmlns=\"\(ActivityXML.platformNamespace)\"><userName>\(ActivityXML.escape(configuration.user))"
-                                   + "</userName><password>\(ActivityXML.escape(secret))</password></login>")
+            request.addHeader("Content-Type", Wire.xml.mediaType)
+            request.body = Array(("<login xmlns=\"\(ActivityXML.platformNamespace)\"><userName>\(ActivityXML.escape(configuration.user))"
+                                  + "</userName><password>\(ActivityXML.escape(secret))</password></login>").utf8)
         }
-        request.headers.add(name: "Accept", value: accept)
+        request.addHeader("Accept", accept)
         let response = try execute(request)
-        guard response.status == .noContent || response.status == .ok else {
+        guard response.status == 204 || response.status == 200 else {
             let problem = ErrorBody(response)
-            let reason = problem.message ?? "HTTP \(response.status.code)"
-            throw RemoteError(response.status.code == 401 || response.status.code == 403 ? .authentication : .failed,
+            let reason = problem.message ?? "HTTP \(response.status)"
+            throw RemoteError(response.status == 401 || response.status == 403 ? .authentication : .failed,
                               "login to \(configuration.baseURL) as \(configuration.user) failed: \(reason)"
                               + (problem.code.map { " (\($0))" } ?? ""), code: problem.code)
         }
-        guard let session = response.headers.first(name: API.sessionHeader), !session.isEmpty else {
-            throw RemoteError(.authentication, "login to \(configuration.baseURL) answered \(response.status.code) without an \(API.sessionHeader) header")
+        guard let session = response.header(API.sessionHeader), !session.isEmpty else {
+            throw RemoteError(.authentication, "login to \(configuration.baseURL) answered \(response.status) without an \(API.sessionHeader) header")
         }
         sessionState.withLock { $0 = session }
         sessionChanged(session)
@@ -158,13 +161,13 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
     /// Ends the session on the server. A session the server no longer knows counts as ended.
     public func logout() throws {
         guard let session else { return }
-        var request = try HTTPClient.Request(url: try url(Self.logoutPath), method: .DELETE)
-        request.headers.add(name: API.sessionHeader, value: session)
-        request.headers.add(name: "Accept", value: accept)
+        var request = HTTPRequestMessage(.DELETE, Self.logoutPath)
+        request.addHeader(API.sessionHeader, session)
+        request.addHeader("Accept", accept)
         let response = try execute(request)
-        guard response.status == .noContent || response.status == .ok || response.status == .unauthorized else {
+        guard response.status == 204 || response.status == 200 || response.status == 401 else {
             let problem = ErrorBody(response)
-            throw RemoteError(.failed, "logout failed: \(problem.message ?? "HTTP \(response.status.code)")", code: problem.code)
+            throw RemoteError(.failed, "logout failed: \(problem.message ?? "HTTP \(response.status)")", code: problem.code)
         }
         sessionState.withLock { $0 = nil }
         sessionChanged(nil)
@@ -343,34 +346,32 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     /// One request of a search, logged in as needed.
     func fetch(_ query: ActivityQuery) throws -> Page {
-        let request = SearchRequest(query)
+        let pathAndQuery = Self.escaped(SearchRequest(query).pathAndQuery)
         let response = try authenticated { session in
-            var http = try HTTPClient.Request(url: try url(request.pathAndQuery), method: .GET)
-            http.headers.add(name: API.sessionHeader, value: session)
-            http.headers.add(name: "Accept", value: accept)
-            return http
+            var request = HTTPRequestMessage(.GET, pathAndQuery)
+            request.addHeader(API.sessionHeader, session)
+            request.addHeader("Accept", accept)
+            return request
         }
-        switch response.status.code {
+        switch response.status {
         case 200:
-            let bytes = response.body.map { Array($0.readableBytesView) } ?? []
-            return try ResponseReader.page(bytes, wire: configuration.wire,
-                                           contentType: response.headers.first(name: "Content-Type"))
+            return try ResponseReader.page(response.body, wire: configuration.wire, contentType: response.header("Content-Type"))
         case 204:
             return Page(rows: [], total: 0)
         default:
             let problem = ErrorBody(response)
-            let kind: RemoteError.Kind = response.status.code == 401 || response.status.code == 403 ? .authentication : .failed
-            let what = response.status.code >= 500 ? "the server failed" : "the server refused the search"
-            throw RemoteError(kind, "\(what) (HTTP \(response.status.code)\(problem.code.map { ", \($0)" } ?? "")): "
-                              + (problem.message ?? response.status.reasonPhrase), code: problem.code)
+            let kind: RemoteError.Kind = response.status == 401 || response.status == 403 ? .authentication : .failed
+            let what = response.status >= 500 ? "the server failed" : "the server refused the search"
+            throw RemoteError(kind, "\(what) (HTTP \(response.status)\(problem.code.map { ", \($0)" } ?? "")): "
+                              + (problem.message ?? response.reason), code: problem.code)
         }
     }
 
     /// Runs a request with the current session; on `401-101` logs in once more and retries.
-    private func authenticated(_ make: (String) throws -> HTTPClient.Request) throws -> HTTPClient.Response {
+    private func authenticated(_ make: (String) throws -> HTTPRequestMessage) throws -> HTTPAnswer {
         let (session, fresh) = try currentSessionOrLogin()
         let response = try execute(try make(session))
-        guard response.status == .unauthorized, !fresh, ErrorBody(response).code ?? "401-101" == "401-101" else {
+        guard response.status == 401, !fresh, ErrorBody(response).code ?? "401-101" == "401-101" else {
             return response
         }
         return try execute(try make(try renew(replacing: session)))
@@ -401,24 +402,21 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
 
     private var accept: String { configuration.wire.mediaType }
 
-    /// The request's URL. The language writes `[ ] , :` unencoded, as the API's own clients do;
-    /// a URL cannot hold `[` and `]` in its query, and Foundation, meeting them, re-encodes the
-    /// whole string — `%` included, so that `5%20` went out as `5%2520`. Those two are escaped
-    /// here, and nothing that is already an escape is touched.
-    func url(_ pathAndQuery: String) throws -> URL {
-        var text = configuration.baseURL
-        text.reserveCapacity(text.utf8.count + pathAndQuery.utf8.count + 16)
+    /// The path and query as a URL holds them. The language writes `[ ] , :` unencoded, as the
+    /// API's own clients do; a URL cannot hold `[` and `]` in its query (Foundation, meeting them,
+    /// re-encoded the whole string — `%` included, so that `5%20` went out as `5%2520`). Bytes a
+    /// URL cannot hold are escaped here, and nothing that is already an escape is touched.
+    static func escaped(_ pathAndQuery: String) -> String {
+        var text = ""
+        text.reserveCapacity(pathAndQuery.utf8.count + 16)
         for byte in pathAndQuery.utf8 {
-            if Self.queryCharacters.contains(byte) {
+            if queryCharacters.contains(byte) {
                 text.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
                 text += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
             }
         }
-        guard let url = URL(string: text, encodingInvalidCharacters: false) else {
-            throw RemoteError(.failed, "cannot make a URL of \(configuration.baseURL) and the request")
-        }
-        return url
+        return text
     }
 
     /// What RFC 3986 allows in a path and query as it is: unreserved, sub-delims, `: @ / ? %`.
@@ -426,29 +424,25 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
         Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?%".utf8))
 
     /// Sends a request; connection errors and 5xx answers are tried again after a pause.
-    private func execute(_ request: HTTPClient.Request) throws -> HTTPClient.Response {
+    private func execute(_ request: HTTPRequestMessage) throws -> HTTPAnswer {
         var attempt = 0
         var delay = configuration.retryDelay
         while true {
-            let deadline = NIODeadline.now() + .milliseconds(Int64((configuration.connectTimeout + configuration.readTimeout) * 1000))
             do {
-                let accumulator = ResponseAccumulator(request: request, maxBodySize: configuration.maximumBodySize)
-                let response = try client.execute(request: request, delegate: accumulator, deadline: deadline).futureResult.wait()
-                if response.status.code >= 500, attempt < configuration.retries {
+                let response = try transport.send(request) { [self] in interrupted.load(ordering: .relaxed) }
+                if response.status >= 500, attempt < configuration.retries {
                     attempt += 1
                     Thread.sleep(forTimeInterval: delay)
                     delay *= 2
                     continue
                 }
-                if (300..<400).contains(response.status.code) {
-                    let location = response.headers.first(name: "Location") ?? "elsewhere"
-                    throw RemoteError(.failed, "the server redirected \(request.method.rawValue) \(Self.redacted(request.url)) to \(location); is the base URL right (e.g. https://host/system)?")
+                if (300..<400).contains(response.status) {
+                    let location = response.header("Location") ?? "elsewhere"
+                    let path = request.pathAndQuery.prefix { $0 != "?" }
+                    throw RemoteError(.failed, "the server redirected \(request.method.rawValue) \(endpoint.basePath)\(path) to \(location); is the base URL right (e.g. https://host/system)?")
                 }
                 return response
-            } catch let error as RemoteError {
-                throw error
-            } catch {
-                let failure = describe(error)
+            } catch let failure as TransportFailure {
                 if failure.retry, attempt < configuration.retries {
                     attempt += 1
                     Thread.sleep(forTimeInterval: delay)
@@ -460,67 +454,6 @@ public final class RemoteBackend: ActivityBackend, @unchecked Sendable {
             }
         }
     }
-
-    private static func redacted(_ url: URL) -> String { url.path }
-
-    /// A transport error in words, and whether trying again may help.
-    private func describe(_ error: Error) -> (reason: String, kind: RemoteError.Kind, retry: Bool) {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .connectTimeout: return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, false)
-            case .readTimeout, .deadlineExceeded: return ("no answer within \(Self.seconds(configuration.readTimeout))", .unreachable, false)
-            case .remoteConnectionClosed: return ("the server closed the connection before the answer was complete", .failed, true)
-            case .bodyLengthMismatch: return ("the answer was cut short (fewer bytes than its Content-Length)", .failed, true)
-            case .invalidURL, .emptyHost, .emptyScheme: return ("not a valid URL", .failed, false)
-            default: return ("\(error)", .unreachable, false)
-            }
-        }
-        if error is ResponseAccumulator.ResponseTooBigError {
-            return ("the answer is larger than \(configuration.maximumBodySize >> 20) MiB; no search answer is that large", .failed, false)
-        }
-        if let error = error as? HTTPParserError {
-            if case .invalidEOFState = error {
-                return ("the answer was cut short (the connection closed before the whole body arrived)", .failed, true)
-            }
-            return ("the server's answer is not valid HTTP (\(error))", .failed, false)
-        }
-        if let error = error as? NIOConnectionError {
-            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
-                return ("cannot resolve the host name", .unreachable, false)
-            }
-            // AsyncHTTPClient itself keeps trying to connect until the connect timeout.
-            let waited = " (kept trying for \(Self.seconds(configuration.connectTimeout)))"
-            if let first = error.connectionErrors.first?.error as? IOError {
-                return ("cannot connect: \(String(cString: strerror(first.errnoCode)).lowercased())" + waited, .unreachable, false)
-            }
-            return ("cannot connect" + waited, .unreachable, false)
-        }
-        if let error = error as? IOError {
-            let waited = " (kept trying for \(Self.seconds(configuration.connectTimeout)))"
-            return ("connection failed: \(String(cString: strerror(error.errnoCode)).lowercased())" + waited, .unreachable, false)
-        }
-        if let error = error as? ChannelError {
-            switch error {
-            case .connectTimeout:
-                return ("no connection within \(Self.seconds(configuration.connectTimeout))", .unreachable, false)
-            case .ioOnClosedChannel, .alreadyClosed, .outputClosed, .eof:
-                // A kept-alive connection the server closed as the request went out (servers end
-                // idle connections): a search is safe to send again, on a new connection.
-                return ("the server closed the connection before the request was sent", .failed, true)
-            default:
-                break
-            }
-        }
-        let text = "\(error)"
-        if text.contains("SSL") || text.contains("TLS") || text.contains("certificate") {
-            return ("TLS failed (\(text)); for a test server with a self-signed certificate, use --insecure", .unreachable, false)
-        }
-        return (text, .unreachable, false)
-    }
-
-    private static func seconds(_ value: Double) -> String {
-        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
-    }
 }
 
 /// The API's error body, JSON or XML: `code` and `developerMessage`, when present.
@@ -528,8 +461,8 @@ struct ErrorBody {
     var code: String?
     var message: String?
 
-    init(_ response: HTTPClient.Response) {
-        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
+    init(_ response: HTTPAnswer) {
+        let bytes = response.body
         if case .object(let object)? = try? JSONParser.parse(bytes) {
             if case .string(let code)? = object["code"] { self.code = code }
             if case .string(let message)? = object["developerMessage"] { self.message = message }

@@ -5,7 +5,8 @@ import Foundation
 enum ResponseReader {
     static func page(_ bytes: [UInt8], wire: RemoteConfiguration.Wire, contentType: String?) throws -> RemoteBackend.Page {
         let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 && $0 != 0xEF && $0 != 0xBB && $0 != 0xBF }
-        let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        // The media type without its parameters (`application/json; charset=utf-8`), in lower case.
+        let type = contentType.flatMap { HeaderField.list(String($0.prefix { $0 != ";" })).first } ?? ""
         if type.contains("html") {
             throw RemoteError(.failed, "the server answered with \(type), not activities; is the base URL right (e.g. https://host/system)?")
         }

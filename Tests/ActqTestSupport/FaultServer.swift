@@ -24,10 +24,16 @@ public final class FaultServer: @unchecked Sendable {
     private var stopped = false
 
     private var requestLines: [String] = []
+    private var requestHeads: [String] = []
+    private var accepted = 0
 
     /// How many requests have come, and their request lines (`GET /path?query HTTP/1.1`).
     public var requests: Int { lock.withLock { requestCount } }
     public var lines: [String] { lock.withLock { requestLines } }
+    /// Each request's head: the request line and the header lines, each ended by CRLF, and the empty line.
+    public var heads: [String] { lock.withLock { requestHeads } }
+    /// How many connections clients opened.
+    public var connectionsAccepted: Int { lock.withLock { accepted } }
 
     public init(_ behaviour: @escaping @Sendable (_ requestLine: String, _ index: Int) -> Behaviour) throws {
         self.behaviour = behaviour
@@ -83,6 +89,7 @@ public final class FaultServer: @unchecked Sendable {
             let connection = accept(listener, nil, nil)
             guard connection >= 0 else { return }
             let keep = lock.withLock {
+                accepted += 1
                 if !stopped { connections.append(connection) }
                 return !stopped
             }
@@ -118,11 +125,14 @@ public final class FaultServer: @unchecked Sendable {
                 guard count > 0 else { return }
                 buffer += chunk[0..<count]
             }
+            // The request line: up to the first CR (a Character of its own only without the LF
+            // after it, so the bytes are searched).
+            let line = String(decoding: buffer[0..<headEnd!].prefix { $0 != 13 }, as: UTF8.self)
             buffer.removeFirst(headEnd! + length)
-            let line = String(head.prefix { $0 != "\r" })
             let index = lock.withLock {
                 defer { requestCount += 1 }
                 requestLines.append(line)
+                requestHeads.append(head)
                 return requestCount
             }
             switch behaviour(line, index) {

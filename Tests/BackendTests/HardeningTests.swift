@@ -27,20 +27,20 @@ import Glibc
         return Int(requestLine[range].dropFirst("$pagenum=".count)) ?? 1
     }
 
-    @Test func aServerThatIgnoresThePageNumberDoesNotLoopForever() async throws {
+    @Test(arguments: FaultTests.transports) func aServerThatIgnoresThePageNumberDoesNotLoopForever(transport: RemoteConfiguration.Transport) async throws {
         // Every page is the first one again, and the count promises a million.
         let server = try FaultServer(FaultServer.loggingIn { _, _ in
             .respond(FaultServer.response("200 OK", headers: [FaultTests.json], body: Self.page(1001...1075, count: 1_000_000)))
         })
         defer { server.stop() }
-        let (error, rows) = try await FaultTests.failure(try FaultTests.backend(port: server.port), all: true)
+        let (error, rows) = try await FaultTests.failure(try FaultTests.backend(port: server.port, transport: transport), all: true)
         #expect(error?.kind == .failed)
         #expect(error?.description.contains("sent activity 1001 again on page 2") == true, "\(String(describing: error))")
         #expect(rows == 75)
         #expect(server.requests <= 3)  // the login and two pages
     }
 
-    @Test func aCountThatChangesBetweenPagesStopsAll() async throws {
+    @Test(arguments: FaultTests.transports) func aCountThatChangesBetweenPagesStopsAll(transport: RemoteConfiguration.Transport) async throws {
         let server = try FaultServer(FaultServer.loggingIn { line, _ in
             let number = Self.pageNumber(line)
             let first = 1000 + (number - 1) * 75
@@ -48,29 +48,29 @@ import Glibc
                                                  body: Self.page(first..<(first + 75), count: number == 1 ? 500 : 900)))
         })
         defer { server.stop() }
-        let (error, rows) = try await FaultTests.failure(try FaultTests.backend(port: server.port), all: true)
+        let (error, rows) = try await FaultTests.failure(try FaultTests.backend(port: server.port, transport: transport), all: true)
         #expect(error?.description.contains("paginationInfo is inconsistent: page 1 counted 500 matches, page 2 counts 900") == true,
                 "\(String(describing: error))")
         #expect(rows == 75)
     }
 
-    @Test func moreActivitiesThanTheCountStopsAll() async throws {
+    @Test(arguments: FaultTests.transports) func moreActivitiesThanTheCountStopsAll(transport: RemoteConfiguration.Transport) async throws {
         let server = try FaultServer(FaultServer.loggingIn { line, _ in
             let first = 1000 + (Self.pageNumber(line) - 1) * 75
             return .respond(FaultServer.response("200 OK", headers: [FaultTests.json], body: Self.page(first..<(first + 75), count: 100)))
         })
         defer { server.stop() }
-        let (error, _) = try await FaultTests.failure(try FaultTests.backend(port: server.port), all: true)
+        let (error, _) = try await FaultTests.failure(try FaultTests.backend(port: server.port, transport: transport), all: true)
         #expect(error?.description.contains("more activities (150) than its paginationInfo count (100)") == true, "\(String(describing: error))")
     }
 
-    @Test func anAnswerLargerThanTheCapIsRefused() async throws {
+    @Test(arguments: FaultTests.transports) func anAnswerLargerThanTheCapIsRefused(transport: RemoteConfiguration.Transport) async throws {
         let big = Self.page(1...1, count: 1).dropLast() + ",\"padding\":\"" + String(repeating: "x", count: 2 << 20) + "\"}"
         let server = try FaultServer(FaultServer.loggingIn { _, _ in
             .respond(FaultServer.response("200 OK", headers: [FaultTests.json], body: String(big)))
         })
         defer { server.stop() }
-        let backend = try remoteBackend(port: server.port) { configuration in
+        let backend = try remoteBackend(port: server.port, transport: transport) { configuration in
             configuration.maximumBodySize = 1 << 20
             configuration.retries = 0
         }
@@ -80,14 +80,14 @@ import Glibc
         #expect(rows == 0)
     }
 
-    @Test func escapeSequencesInAServerMessageNeverReachTheTerminal() async throws {
+    @Test(arguments: FaultTests.transports) func escapeSequencesInAServerMessageNeverReachTheTerminal(transport: RemoteConfiguration.Transport) async throws {
         let message = "bad \u{1B}]0;pwned\u{07} \u{9B}31m red \u{202E}desrever\u{202C}\nsecond line"
         let body = JSONWriter.string(["code": "400-102", "developerMessage": .string(message)])
         let server = try FaultServer(FaultServer.loggingIn { _, _ in
             .respond(FaultServer.response("400 Bad Request", headers: [FaultTests.json], body: body))
         })
         defer { server.stop() }
-        let (error, _) = try await FaultTests.failure(try FaultTests.backend(port: server.port))
+        let (error, _) = try await FaultTests.failure(try FaultTests.backend(port: server.port, transport: transport))
         let text = try #require(error?.description)
         #expect(text.contains("bad"))
         #expect(text.contains("second line"))

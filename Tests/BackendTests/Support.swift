@@ -99,9 +99,11 @@ var quietLogger: Logger {
     return logger
 }
 
-func remoteBackend(port: Int, wire: RemoteConfiguration.Wire = .json, user: String = testUser, password: String = testPassword,
+func remoteBackend(port: Int, transport: RemoteConfiguration.Transport = .automatic, wire: RemoteConfiguration.Wire = .json,
+                   user: String = testUser, password: String = testPassword,
                    configure: (inout RemoteConfiguration) -> Void = { _ in }) throws -> RemoteBackend {
     var configuration = RemoteConfiguration(baseURL: "http://127.0.0.1:\(port)/system", user: user)
+    configuration.transport = transport
     configuration.wire = wire
     configuration.retryDelay = 0.01
     configuration.readTimeout = TestTime.seconds(configuration.readTimeout)
