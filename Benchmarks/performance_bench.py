@@ -81,7 +81,8 @@ def sqlite3_json_import(ndjson, target, schema):
         "summary": "json_remove(j, '$.payload', '$.attachments')",
         "resource": "'+' || json_object('payload', j->'$.payload', 'attachments', j->'$.attachments')",
     }
-    names = re.findall(r"^\s+(\w+) (?:INTEGER|TEXT)", schema.split("CREATE TABLE custom_attribute")[0], flags=re.M)
+    activity_table = re.search(r"^CREATE TABLE activity \((.*?)^\);", schema, flags=re.M | re.S).group(1)
+    names = re.findall(r"^\s+(\w+) (?:INTEGER|TEXT)", activity_table, flags=re.M)
     tables = "\n".join(s + ";" for s in schema.split(";\n") if s.startswith("CREATE TABLE") and "grdb" not in s and "sqlite_stat" not in s)
     indexes = "\n".join(s + ";" for s in schema.split(";\n") if s.startswith("CREATE INDEX"))
     script = f"""
@@ -94,7 +95,7 @@ CREATE TEMP TABLE raw(j TEXT);
 .import {ndjson} raw
 BEGIN;
 INSERT INTO activity ({", ".join(names)}) SELECT {", ".join(columns[n] for n in names)} FROM raw;
-INSERT INTO custom_attribute (activity_id, name, value)
+INSERT OR IGNORE INTO custom_attribute (activity_id, name, value)
   SELECT raw.j->>'$.id', a.value->>'$.attribName', v.value->>'$.value'
   FROM raw, json_each(raw.j, '$.customAttributes.customAttribute') a, json_each(a.value, '$.attribValues.attribValue') v;
 {indexes}

@@ -174,10 +174,12 @@ public enum StoreSchema {
         ]
     }
 
-    /// The index of a filter's column (dates with the ID, so that sorted pages read in order).
+    /// The index of a filter's column. Dates are ordered with the ID, so that sorted pages read
+    /// in order: SQLite keeps the row ID at the end of every index entry already (naming it would
+    /// store it twice), PostgreSQL is given it.
     public static func index(_ filter: FixedFilter, _ dialect: SQLDialect = .sqlite) -> String {
         let column = filter.spec.column
-        let key = filter.spec.kind == .date ? "\(column)\(dialect.nullsPlacement(descending: false)), id" : column
+        let key = filter.spec.kind == .date && dialect == .postgresql ? "\(column)\(dialect.nullsPlacement(descending: false)), id" : column
         return "CREATE INDEX activity_\(column) ON activity(\(key))"
     }
 
