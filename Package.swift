@@ -134,6 +134,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "ActivityRemoteTests",
+            dependencies: ["ActivityRemote"]
+        ),
+        .testTarget(
             name: "LanguageServerTests",
             dependencies: ["LanguageServer", "ActivityQuery", "ActivityModel", "ActqTestSupport"]
         ),

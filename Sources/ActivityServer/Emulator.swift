@@ -42,7 +42,7 @@ public final class Emulator: Sendable {
     /// An emulator over the SQLite store at `storePath`, read only.
     public convenience init(storePath: String, users: UserDirectory, sessions: any SessionRegistry = SessionTable(),
                             logger: Logger = Logger(label: "actq.emulator", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        try self.init(openStore: { try ActivityStore(path: storePath, readOnly: true) },
+        try self.init(openStore: { try ActivityStore(path: storePath, readOnly: true, memoryMapped: true) },
                       openVersionProbe: { try ContentVersionProbe(path: storePath) },
                       users: users, sessions: sessions, logger: logger)
     }
