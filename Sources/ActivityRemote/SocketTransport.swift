@@ -100,25 +100,30 @@ final class SocketTransport: HTTPTransport, @unchecked Sendable {
     // MARK: Connecting
 
     /// A connected socket to the endpoint, trying again while connections are refused until
-    /// `connectTimeout`.
+    /// `connectTimeout`. Of several addresses (IPv6 and IPv4), each is tried in turn with its share
+    /// of the time left, so that one that never answers (a broken IPv6 route) leaves time for the
+    /// next.
     private func connect(isCancelled: @Sendable () -> Bool) throws -> SocketConnection {
         let addresses = try resolve()
         let deadline = Deadline(after: connectTimeout)
         var pause = 0.05
         while true {
-            var lastError: Int32 = 0
-            for address in addresses {
-                switch SocketConnection.connect(to: address, deadline: deadline, isCancelled: isCancelled) {
+            var refusal: Int32?
+            for (index, address) in addresses.enumerated() {
+                let share = Deadline(after: deadline.remaining / Double(addresses.count - index))
+                switch SocketConnection.connect(to: address, deadline: share, isCancelled: isCancelled) {
                 case .success(let connection): return connection
-                case .failure(let failure):
-                    if failure.errno == ETIMEDOUT { throw TransportFailure("no connection within \(TransportFailure.seconds(connectTimeout))", .unreachable) }
-                    if failure.errno == ECANCELED { throw TransportFailure("cancelled", .failed) }
-                    lastError = failure.errno
+                case .failure(let failure) where failure.errno == ECANCELED: throw TransportFailure("cancelled", .failed)
+                case .failure(let failure) where failure.errno != ETIMEDOUT: refusal = failure.errno
+                case .failure: break
                 }
             }
-            let waited = " (kept trying for \(TransportFailure.seconds(connectTimeout)))"
+            guard let refusal else {
+                throw TransportFailure("no connection within \(TransportFailure.seconds(connectTimeout))", .unreachable)
+            }
             guard deadline.remaining > pause else {
-                throw TransportFailure("cannot connect: \(String(cString: strerror(lastError)).lowercased())" + waited, .unreachable)
+                let waited = " (kept trying for \(TransportFailure.seconds(connectTimeout)))"
+                throw TransportFailure("cannot connect: \(String(cString: strerror(refusal)).lowercased())" + waited, .unreachable)
             }
             usleep(useconds_t(pause * 1_000_000))
             if isCancelled() { throw TransportFailure("cancelled", .failed) }

@@ -183,3 +183,41 @@ public final class FaultServer: @unchecked Sendable {
         }
     }
 }
+
+/// A port on 127.0.0.1 where connecting never completes: a listener that accepts nothing, its
+/// backlog filled by connections of its own, so that the kernel drops every further SYN (as a
+/// firewall that drops packets, or a route that goes nowhere).
+public final class UnansweredPort: @unchecked Sendable {
+    public let port: Int
+    private var descriptors: [Int32] = []
+
+    public init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        descriptors.append(listener)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        guard bound == 0, listen(listener, 0) == 0 else {
+            _ = Glibc.close(listener)
+            throw POSIXError(.EADDRINUSE)
+        }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        // A backlog of 0 holds one connection; a few more make sure it is full.
+        for _ in 0..<3 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            descriptors.append(filler)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) } }
+        }
+        usleep(100_000)
+    }
+
+    public func close() {
+        for descriptor in descriptors { _ = Glibc.close(descriptor) }
+        descriptors = []
+    }
+
+    deinit { close() }
+}

@@ -59,6 +59,19 @@ import Testing
         Self.expectNoSecret(error)
     }
 
+    @Test(arguments: transports) func serverThatNeverAcceptsTimesOut(transport: RemoteConfiguration.Transport) async throws {
+        let unanswered = try UnansweredPort()
+        defer { unanswered.close() }
+        let backend = try remoteBackend(port: unanswered.port, transport: transport) { configuration in
+            configuration.connectTimeout = 0.5
+            configuration.retries = 0
+        }
+        let (error, _) = try await Self.failure(backend)
+        #expect(error?.kind == .unreachable)
+        #expect(error?.description.contains("no connection within 0.5 s") == true, "\(String(describing: error))")
+        Self.expectNoSecret(error)
+    }
+
     @Test(arguments: transports) func serverThatNeverAnswersTimesOut(transport: RemoteConfiguration.Transport) async throws {
         let server = try FaultServer(FaultServer.loggingIn { _, _ in .silent })
         defer { server.stop() }
