@@ -72,7 +72,7 @@ final class AsyncHTTPClientTransport: HTTPTransport, @unchecked Sendable {
             }
         }
         if error is ResponseAccumulator.ResponseTooBigError {
-            return TransportFailure("the answer is larger than \(configuration.maximumBodySize >> 20) MiB; no search answer is that large", .failed)
+            return TransportFailure("the answer is larger than \(TransportFailure.size(configuration.maximumBodySize)); no search answer is that large", .failed)
         }
         if let error = error as? HTTPParserError {
             if case .invalidEOFState = error {

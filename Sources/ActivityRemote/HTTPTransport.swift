@@ -107,6 +107,11 @@ struct TransportFailure: Error, Sendable {
         self.retry = retry
     }
 
+    /// A size in MiB when it is a whole number of them, else in bytes.
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
+    }
+
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }

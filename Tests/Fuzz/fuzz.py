@@ -31,9 +31,9 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".build-fuzz"
-TARGETS = ["script", "request", "json", "xml", "lsp", "toml"]
+TARGETS = ["script", "request", "json", "xml", "lsp", "toml", "http"]
 # Longest input per target: scripts and query strings are short; documents and sessions longer.
-MAX_LEN = {"script": 2048, "request": 2048, "json": 8192, "xml": 8192, "lsp": 8192, "toml": 2048}
+MAX_LEN = {"script": 2048, "request": 2048, "json": 8192, "xml": 8192, "lsp": 8192, "toml": 2048, "http": 4096}
 
 
 def corpus_cases(kinds):
@@ -97,6 +97,13 @@ def seeds(target):
         for text in examples[:6]:
             yield lsp_session(text)
         yield lsp_session("status = open and\n  queue = 5 sort by lastModifiedDate desc")
+    elif target == "http":
+        page = '{"activity":[{"id":1001}],"paginationInfo":{"count":1}}'
+        yield f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(page)}\r\n\r\n{page}"
+        yield ("HTTP/1.1 204 No Content\r\nX-egain-session: S\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\n{\"a\":\r\n2\r\n1}\r\n0\r\nX-T: 1\r\n\r\n"
+               "HTTP/1.0 401 Unauthorized\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}")
+        yield "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + page
     elif target == "toml":
         yield ('default_profile = "t"\n[profiles.t]\nurl = "http://127.0.0.1:8080/system"\nuser = "demo"\n'
                'wire = "xml"\ninsecure = false\ntimeout = 2.5\n')

@@ -17,6 +17,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     case .xml: FuzzTarget.xml(bytes)
     case .lsp: FuzzTarget.lsp(bytes)
     case .toml: FuzzTarget.toml(bytes)
+    case .http: FuzzTarget.http(bytes)
     }
     return 0
 }
@@ -48,7 +49,7 @@ func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () ->
 }
 
 enum FuzzTarget: String, CaseIterable {
-    case script, request, json, xml, lsp, toml
+    case script, request, json, xml, lsp, toml, http
 
     nonisolated(unsafe) static let current: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["ACTQ_FUZZ_TARGET"] ?? ""
@@ -197,6 +198,32 @@ enum FuzzTarget: String, CaseIterable {
 
     /// The TOML files: the configuration (profiles) and the emulator's users. Bad files are
     /// errors with a reason, never traps.
+    /// What a server sends on a kept-alive connection, read as the remote backend's own HTTP
+    /// client reads it: the same answers and the same failure however the bytes arrive (at
+    /// once, one at a time, seven at a time); no body beyond the limit; no interim answer handed
+    /// on; failures in plain words, with nothing of the server's text able to act on a terminal.
+    static func http(_ bytes: [UInt8]) {
+        let limit = 4096
+        let whole = HTTPAnswerBytes.read(bytes, chunk: bytes.count, maximumBodySize: limit)
+        for chunk in [1, 7] {
+            let pieces = HTTPAnswerBytes.read(bytes, chunk: chunk, maximumBodySize: limit)
+            require(pieces.failure == whole.failure, "in pieces of \(chunk): \(pieces.failure ?? "no failure") vs \(whole.failure ?? "no failure")")
+            require(pieces.answers.count == whole.answers.count, "in pieces of \(chunk): \(pieces.answers.count) answers vs \(whole.answers.count)")
+            for (piece, answer) in zip(pieces.answers, whole.answers) {
+                require(piece.status == answer.status && piece.body == answer.body
+                        && piece.headers.elementsEqual(answer.headers, by: ==), "in pieces of \(chunk): another answer")
+            }
+        }
+        for answer in whole.answers {
+            require(answer.body.count <= limit, "a body of \(answer.body.count) bytes beyond the limit of \(limit)")
+            require((200...999).contains(answer.status), "status \(answer.status) handed on")
+            require(answer.headers.allSatisfy { !$0.name.isEmpty && !$0.name.contains(":") }, "a header without a name")
+        }
+        if let failure = whole.failure {
+            require(!failure.unicodeScalars.contains { InertText.isActive($0) }, "an active character in \(failure.debugDescription)")
+        }
+    }
+
     static func toml(_ bytes: [UInt8]) {
         guard let text = String(bytes: bytes, encoding: .utf8) else { return }
         do { _ = try Config.parse(text, path: "config.toml") } catch {
