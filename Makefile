@@ -45,9 +45,9 @@ endif
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-# Release builds link with lld, packing relative relocations (DT_RELR, glibc 2.36): the dynamic
-# loader then applies the binary's ~150,000 relative relocations from a bitmap, ~0.8 M fewer
-# instructions at every start than gold's table (Benchmarks/performance_bench.py).
+# Release builds link with lld, packing relative relocations (DT_RELR, glibc 2.36): a PIE's
+# ~150,000 relative relocations are then applied from a bitmap, ~0.8 M fewer instructions at
+# every start than gold's table (Benchmarks/performance_bench.py); see PIE below.
 # They also export no dynamic symbols: the static standard library's link arguments ask for
 # -export-dynamic, which put ~53,000 symbols into the dynamic symbol table, and the runtime's
 # start-up dladdr() scans them all (~1.6 M instructions at every start); nothing looks them up.
