@@ -7,7 +7,8 @@ import MCP
 MCPServer.serve = { setup in
     let tools = AgentTools(backend: setup.backend, context: setup.context, options: setup.options, wire: setup.wire)
     let server = await AgentServer.make(tools: tools, version: setup.version)
-    try await server.start(transport: StdioTransport())
+    // Every request read is answered before the server ends with its input.
+    try await server.start(transport: AnsweringTransport(StdioTransport()))
     await server.waitUntilCompleted()
 }
 await ActqMain.run()
