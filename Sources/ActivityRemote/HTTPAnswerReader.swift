@@ -139,7 +139,7 @@ struct AnswerReader<Source: AnswerSource> {
             let field = try headLine(&self)
             if field.isEmpty { break }
             guard let colon = field.firstIndex(of: UInt8(ascii: ":")), colon > field.startIndex,
-                  field[field.startIndex..<colon].allSatisfy(Self.isTokenByte) else {
+                  field[field.startIndex..<colon].allSatisfy(HeaderField.isTokenByte) else {
                 throw invalid("a header line without a name")
             }
             let name = String(decoding: field[field.startIndex..<colon], as: UTF8.self)
@@ -155,21 +155,6 @@ struct AnswerReader<Source: AnswerSource> {
         }
         return Head(status: status, reason: String(decoding: parts.count > 2 ? parts[2] : [], as: UTF8.self),
                     headers: headers, keepAlive: keepAlive)
-    }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x46, 0x61...0x66: true
-        default: false
-        }
-    }
-
-    /// tchar of RFC 9110: letters, digits and ``!#$%&'*+-.^_`|~``.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
-        }
     }
 
     // MARK: Body
@@ -201,7 +186,7 @@ struct AnswerReader<Source: AnswerSource> {
             // Hexadecimal digits, then (after optional spaces) `;` and extensions, which say nothing here.
             var digits = sizeLine.prefix { $0 != UInt8(ascii: ";") }
             while let last = digits.last, last == 0x20 || last == 0x09 { digits.removeLast() }
-            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy(Self.isHexDigit),
+            guard !digits.isEmpty, digits.count <= 15, digits.allSatisfy(HeaderField.isHexDigit),
                   let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else {
                 throw invalid("a chunk size '\(InertText.line(String(decoding: sizeLine.prefix(40), as: UTF8.self)))'")
             }

@@ -92,6 +92,23 @@ enum HeaderField {
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x46, 0x61...0x66: true
+        default: false
+        }
+    }
+
+    /// tchar of RFC 9110: letters, digits and ``!#$%&'*+-.^_`|~`` (what a header's name is made of).
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+        default: tokenSymbols.contains(byte)
+        }
+    }
+
+    private static let tokenSymbols = Array("!#$%&'*+-.^_`|~".utf8)
 }
 
 /// Why a request got no answer: the reason in words, the kind of failure, and whether sending
