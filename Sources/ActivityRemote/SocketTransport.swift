@@ -90,7 +90,10 @@ final class SocketTransport: HTTPTransport, @unchecked Sendable {
         connection.pending = []
         do {
             try connection.write(message, deadline: deadline, isCancelled: isCancelled)
-        } catch let failure as SocketFailure where failure.isClosedByPeer {
+        } catch let failure as SocketFailure {
+            guard failure.isClosedByPeer else {
+                throw TransportFailure("sending the request failed: \(String(cString: strerror(failure.errno)).lowercased())", .unreachable)
+            }
             if reused { throw StaleConnection() }
             throw TransportFailure("the server closed the connection before the request was sent", .failed, retry: true)
         }
