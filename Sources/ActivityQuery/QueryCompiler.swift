@@ -37,6 +37,29 @@ public enum QueryCompiler {
         }
     }
 
+    /// Checks queries one after another for their diagnostics alone (`actq check`): the same
+    /// diagnostics as `compile`, from one binder that serves every query (its lists emptied and
+    /// reused) and without the plans nothing would read.
+    public struct Checker {
+        private var binder: Binder.Checker
+
+        /// A checker of the queries of `source`, with dates as `context` reads them.
+        public init(source: SourceText, context: DateContext, options: PlanOptions = PlanOptions()) {
+            binder = Binder.Checker(source: source.bytes, context: context, options: options)
+        }
+
+        /// The diagnostics of one query the script parser has parsed.
+        public mutating func diagnostics(of parsed: ParsedQuery) -> [Diagnostic] {
+            guard !parsed.syntax.tokens.isEmpty else { return parsed.diagnostics }
+            let bound = binder.diagnostics(parsed.syntax)
+            guard !bound.isEmpty else { return parsed.diagnostics }
+            var diagnostics = parsed.diagnostics
+            diagnostics += bound
+            diagnostics.sort { $0.range.start < $1.range.start }
+            return diagnostics
+        }
+    }
+
     /// Compiles one query the script parser has already parsed.
     public static func compile(_ parsed: ParsedQuery, source: SourceText, context: DateContext,
                                options: PlanOptions = PlanOptions()) -> CompiledQuery {

@@ -55,6 +55,8 @@ struct Planner {
 
     let atoms: [Atom]
     let options: PlanOptions
+    /// Whether the plan of the usual query (one conjunction) is made, or only its diagnostics.
+    var makesPlan = true
 
     /// The plan of `shape`; `assembler` holds the query's modifiers and the binder's diagnostics.
     /// It is the binder's own, lent rather than copied: a copy would share its arrays, and the
@@ -76,7 +78,8 @@ struct Planner {
             // One way to meet the filter (no 'or', no list: the usual query): its atoms in the
             // order written, without the normal form's arrays of arrays.
             Self.forEachAtom(in: shape) { apply(atoms[$0], to: &assembler) }
-            return (assembler.finish(queryRange: queryRange).map(QueryPlan.init), assembler.diagnostics)
+            let query = assembler.finish(queryRange: queryRange)
+            return (makesPlan ? query.map(QueryPlan.init) : nil, assembler.diagnostics)
         }
         return planAlternatives(Self.expand(shape), base: assembler, filterRange: filterRange(), queryRange: queryRange)
     }

@@ -164,6 +164,14 @@ public struct ActivityQuery: Hashable, Sendable, Codable {
     /// Room for `count` filters without growing (a query being assembled grows one at a time).
     mutating func reserveCapacity(_ count: Int) { entries.reserveCapacity(count) }
 
+    /// No filters and no modifiers again, keeping the room the filters had.
+    mutating func removeAll() {
+        entries.removeAll(keepingCapacity: true)
+        attributes = nil
+        sort = nil
+        window = nil
+    }
+
     /// The date range of a date filter, if it is set.
     public func dateRange(of filter: FixedFilter) -> DateRange? {
         if case .dates(let range)? = self[.fixed(filter)] { return range }

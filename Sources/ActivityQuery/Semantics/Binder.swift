@@ -12,6 +12,8 @@ public struct Binder {
     private var atoms: [Atom] = []
     /// The `count` modifier, checked once the query is planned (buckets need its date ranges).
     private var countModifier: (keyword: Token, field: Token?, unit: Token?)?
+    /// Whether the plan is wanted (a `Checker` wants the diagnostics alone).
+    private var makesPlan = true
 
     typealias Atom = Planner.Atom
     typealias Shape = Planner.Shape
@@ -22,6 +24,25 @@ public struct Binder {
     {
         var binder = Binder(source: source, context: context, options: options)
         return binder.run(syntax)
+    }
+
+    /// Binds query after query for their diagnostics alone (`actq check`): one binder, whose
+    /// lists are emptied for each query and keep their room, and no plan made that nothing reads
+    /// (unless `count` needs it to check its buckets). The same diagnostics as `bind`.
+    struct Checker {
+        private var binder: Binder
+
+        init(source: [UInt8], context: DateContext, options: PlanOptions) {
+            binder = Binder(source: source, context: context, options: options)
+            binder.makesPlan = false
+        }
+
+        mutating func diagnostics(_ syntax: QuerySyntax) -> [Diagnostic] {
+            binder.atoms.removeAll(keepingCapacity: true)
+            binder.assembler.reset()
+            binder.countModifier = nil
+            return binder.run(syntax).1
+        }
     }
 
     private init(source: [UInt8], context: DateContext, options: PlanOptions) {
@@ -49,12 +70,15 @@ public struct Binder {
     private mutating func planned(_ syntax: QuerySyntax) -> (QueryPlan?, [Diagnostic]) {
         let shape = syntax.filter.flatMap { bindFilter($0) }
         bindModifiers(syntax.modifiers)
+        let makesPlan = makesPlan || countModifier != nil
         guard let filter = syntax.filter, let shape, !assembler.failed else {
             if syntax.filter != nil { assembler.fail() }
-            return (assembler.finish(queryRange: syntax.range).map(QueryPlan.init), assembler.diagnostics)
+            let query = assembler.finish(queryRange: syntax.range)
+            return (makesPlan ? query.map(QueryPlan.init) : nil, assembler.diagnostics)
         }
-        return Planner(atoms: atoms, options: options).plan(shape, assembler: &assembler, filterRange: { filter.range },
-                                                            queryRange: syntax.range)
+        var planner = Planner(atoms: atoms, options: options)
+        planner.makesPlan = makesPlan
+        return planner.plan(shape, assembler: &assembler, filterRange: { filter.range }, queryRange: syntax.range)
     }
 
     // MARK: Counting

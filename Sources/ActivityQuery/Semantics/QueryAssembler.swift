@@ -22,6 +22,19 @@ struct QueryAssembler {
     /// Why (and where) the alternative being planned can never match.
     private(set) var impossibility: (range: SourceRange, reason: String)?
 
+    /// Ready for another query, keeping the room its lists had (a binder that checks query after
+    /// query allocates them once).
+    mutating func reset() {
+        query.removeAll()
+        diagnostics.removeAll(keepingCapacity: true)
+        origins.removeAll(keepingCapacity: true)
+        dateOrigins.removeAll(keepingCapacity: true)
+        windowOrigin = nil
+        failed = false
+        planning = false
+        impossibility = nil
+    }
+
     mutating func report(_ diagnostic: Diagnostic) {
         if diagnostic.severity == .error { failed = true }
         diagnostics.append(diagnostic)
@@ -74,14 +87,6 @@ struct QueryAssembler {
         query[.fixed(filter)] = .dates(narrowed)
     }
 
-    /// The date filters with the range each was narrowed to.
-    private var dateRanges: [(filter: FixedFilter, range: DateRange)] {
-        query.entries.compactMap { entry in
-            if case .fixed(let filter) = entry.filter, case .dates(let range) = entry.value { return (filter, range) }
-            return nil
-        }
-    }
-
     mutating func setAttributes(_ selection: AttributeSelection) { query.attributes = selection }
     mutating func setSort(_ sort: SortOrder) { query.sort = sort }
 
@@ -124,7 +129,11 @@ struct QueryAssembler {
 
     /// Applies the whole-query rules and returns the query, or nil when it has errors.
     mutating func finish(queryRange: SourceRange) -> ActivityQuery? {
-        let empty = dateRanges.filter { $0.range.isEmpty }.map(\.filter)
+        // The date filters whose conditions leave no date (an array only when there is one).
+        var empty: [FixedFilter] = []
+        for entry in query.entries {
+            if case .fixed(let filter) = entry.filter, case .dates(let range) = entry.value, range.isEmpty { empty.append(filter) }
+        }
         if planning, impossibility == nil {
             for filter in empty {
                 if let place = dateOrigins.first(where: { $0.filter == .fixed(filter) }) {

@@ -109,15 +109,18 @@ public enum ScriptParser {
                     }
                     return
                 }
-                var parser = Parser(tokens: current, source: input)
-                var parsed = parser.parseQuery()
-                if !lexical.isEmpty {
-                    parsed.diagnostics = lexical + parsed.diagnostics
-                    parsed.diagnostics.sort { $0.range.start < $1.range.start }
+                do {
+                    var parser = Parser(tokens: current, source: input)
+                    var parsed = parser.parseQuery()
+                    if !lexical.isEmpty {
+                        parsed.diagnostics = lexical + parsed.diagnostics
+                        parsed.diagnostics.sort { $0.range.start < $1.range.start }
+                    }
+                    body(parsed)
                 }
-                body(parsed)
-                current = []
-                current.reserveCapacity(32)
+                // The next query's tokens go into the same buffer when `body` kept nothing of
+                // this one (`actq check`): no allocation per query. (Kept, the array copies.)
+                current.removeAll(keepingCapacity: true)
                 rule = ContinuationRule()
             }
             while offset < input.count {

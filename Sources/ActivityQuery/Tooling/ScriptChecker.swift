@@ -62,10 +62,17 @@ public enum ScriptChecker {
                 }
             }
             total.queries += piece.queries
-            total.diagnostics += piece.diagnostics
+            // What the next piece read again: between where it began and its first query there is
+            // only trivia (else that query would not be the stop), whose lexical problems this
+            // piece gave to its last query and the next gives to its first. Kept once, there.
+            let readFrom = next?.lexingStart ?? Int.max
+            if piece.diagnostics.contains(where: { $0.range.start >= readFrom }) {
+                total.diagnostics += piece.diagnostics.filter { $0.range.start < readFrom }
+            } else {
+                total.diagnostics += piece.diagnostics
+            }
             if let stop = piece.stop {
                 // Lexical problems in the trivia before the stop that the next piece did not read.
-                let readFrom = next?.lexingStart ?? Int.max
                 total.diagnostics += stop.pending.filter { $0.range.start < readFrom }
             }
             guard let following = next else { break }
@@ -80,11 +87,13 @@ public enum ScriptChecker {
 
     static func run(_ source: SourceText, from start: Int, until end: Int, context: DateContext, options: PlanOptions) -> Piece {
         var piece = Piece(lexingStart: start)
+        var checker = QueryCompiler.Checker(source: source, context: context, options: options)
         piece.stop = ScriptParser.parse(source, from: start, stopBefore: { $0 >= end }) { parsed in
-            if piece.firstQuery == nil, !parsed.syntax.tokens.isEmpty { piece.firstQuery = parsed.syntax.range.start }
-            let compiled = QueryCompiler.compile(parsed, source: source, context: context, options: options)
-            if !compiled.syntax.tokens.isEmpty { piece.queries += 1 }
-            piece.diagnostics += compiled.diagnostics
+            if !parsed.syntax.tokens.isEmpty {
+                if piece.firstQuery == nil { piece.firstQuery = parsed.syntax.range.start }
+                piece.queries += 1
+            }
+            piece.diagnostics += checker.diagnostics(of: parsed)
         }
         return piece
     }
