@@ -66,18 +66,6 @@ public struct SourceText: Sendable {
         self.lineStarts = starts
     }
 
-    private init(name: String, bytes: [UInt8], lineStarts: [Int]) {
-        self.name = name
-        self.bytes = bytes
-        self.lineStarts = lineStarts
-    }
-
-    /// The same text in buffers of its own (not shared with this value).
-    public func copy() -> SourceText {
-        SourceText(name: name, bytes: bytes.withUnsafeBufferPointer { Array($0) },
-                   lineStarts: lineStarts.withUnsafeBufferPointer { Array($0) })
-    }
-
     /// A source of text.
     public init(name: String = "<input>", _ text: String) {
         self.init(name: name, bytes: Array(text.utf8))
