@@ -67,11 +67,12 @@ STATIC_LIBS := stdc++ sqlite3 edit tinfo bsd md z
 STATIC_FOUND := $(if $(CLANG),$(foreach lib,$(STATIC_LIBS),$(if $(filter /%,$(shell $(CLANG) -print-file-name=lib$(lib).a)),$(lib))))
 # libedit's own libraries, named when libedit is linked in (its shared library names them itself).
 EDIT_DEPENDENCIES := $(if $(filter edit,$(STATIC_FOUND)),$(foreach lib,$(filter tinfo bsd md,$(STATIC_FOUND)),-Xlinker -l$(lib)))
-# And the executable is not position-independent (PIE=yes makes it so): a PIE's 145,000 relative
-# relocations are 1.3 M instructions and ~420 copy-on-write page faults at every start. The
-# libraries, the heap and the stacks are still placed at random; the executable's own code is
-# not (as with Go's default build). Packagers who want a PIE build with `make install PIE=yes`.
-PIE ?= no
+# The executable is position-independent, as the distribution's own are (its code is placed at
+# random, like the libraries, the heap and the stacks). PIE=no links a fixed-address executable
+# instead: a PIE's 145,000 relative relocations are 1.3 M instructions and ~420 copy-on-write page
+# faults at every start (cold explain 4.1 M -> 2.8 M instructions, one remote query ~10 -> ~7 ms
+# on this machine: Benchmarks/performance_bench.py --only cold --only serve).
+PIE ?= yes
 RELEASE_FLAGS = -c release --static-swift-stdlib $(if $(LLD),--toolset $(CURDIR)/.build/lld-toolset.json) \
 	-Xlinker --no-export-dynamic -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
 	$(if $(STATIC_FOUND),-Xswiftc -L$(CURDIR)/.build/static-libs -Xswiftc -Xclang-linker -Xswiftc -static-libgcc $(EDIT_DEPENDENCIES)) \
