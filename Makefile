@@ -201,14 +201,19 @@ STAGE := .build/stage
 INSTALLED := bin/actq libexec/actq/actq-mcp share/man/man1/actq.1 share/bash-completion/completions/actq \
 	share/zsh/site-functions/_actq share/fish/vendor_completions.d/actq.fish
 
-# The manual first: the plugin builds the package in release mode its own way, so the static
-# binary is linked after it.
+# The manual first: the plugin builds the package in release mode its own way (the Swift
+# runtime linked dynamically) into .build/release, and the build after it may then find
+# nothing to do; without the two executables it links them again with the release flags. The
+# staged executables must not need the Swift runtime's shared libraries.
 stage: deps static-libs $(if $(LLD),.build/lld-toolset.json)
 	rm -rf $(STAGE) && mkdir -p $(STAGE)/man
 	$(SWIFT) package --allow-writing-to-directory $(STAGE)/man generate-manual --output-directory $(STAGE)/man \
 	  --authors "the actq authors" --section 1
+	rm -f .build/release/actq .build/release/actq-mcp
 	$(SWIFT) build $(RELEASE_FLAGS)
 	cp .build/release/actq .build/release/actq-mcp $(STAGE)/
+	@for binary in $(STAGE)/actq $(STAGE)/actq-mcp; do \
+	  if readelf -d $$binary | grep -q 'libswiftCore'; then echo "$$binary needs the Swift runtime's shared libraries" >&2; exit 1; fi; done
 	strip --strip-debug $(STAGE)/actq $(STAGE)/actq-mcp
 	$(STAGE)/actq --generate-completion-script bash > $(STAGE)/actq.bash
 	$(STAGE)/actq --generate-completion-script zsh > $(STAGE)/_actq
