@@ -14,8 +14,7 @@ import MCP
 public actor AnsweringTransport<Inner: Transport>: Transport {
     private let inner: Inner
     public nonisolated let logger: Logger
-    /// The IDs (as JSON text) of requests read and not yet answered.
-    private var unanswered: Set<String> = []
+    private var unanswered = UnansweredRequests()
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private let drainTimeout: Double
 
@@ -35,9 +34,7 @@ public actor AnsweringTransport<Inner: Transport>: Transport {
 
     public func send(_ data: Data) async throws {
         try await inner.send(data)
-        for message in Self.messages(in: data) where message["method"] == nil {
-            if let id = message["id"] { unanswered.remove(JSONWriter.string(id)) }
-        }
+        unanswered.sent(data)
         settle(all: false)
     }
 
@@ -61,16 +58,7 @@ public actor AnsweringTransport<Inner: Transport>: Transport {
 
     /// Notes the requests in a message read, and the requests a cancellation gives up on.
     private func read(_ data: Data) {
-        for message in Self.messages(in: data) {
-            guard case .string(let method)? = message["method"] else { continue }
-            if let id = message["id"] {
-                unanswered.insert(JSONWriter.string(id))
-            } else if method == "notifications/cancelled", case .object(let parameters)? = message["params"],
-                      let id = parameters["requestId"] {
-                unanswered.remove(JSONWriter.string(id))
-                settle(all: false)
-            }
-        }
+        if unanswered.read(data) { settle(all: false) }
     }
 
     /// Returns once every request read has its answer, or after `drainTimeout`.
@@ -90,6 +78,50 @@ public actor AnsweringTransport<Inner: Transport>: Transport {
         let resumed = waiting
         waiting = []
         for continuation in resumed { continuation.resume() }
+    }
+
+}
+
+/// The requests read and not yet answered, by their IDs as the SDK reads them (`MCP.ID`: a string,
+/// an integer, or null, which it reads as the empty string). A request with any other ID is
+/// answered with an ID of the SDK's making, so it is not waited for; nor is a message that holds
+/// `result` or `error`, which the SDK reads as a response.
+struct UnansweredRequests {
+    private var ids: Set<String> = []
+
+    var isEmpty: Bool { ids.isEmpty }
+
+    /// Notes the requests in a message read; true when a cancellation gave one up.
+    mutating func read(_ data: Data) -> Bool {
+        var gaveUp = false
+        for message in Self.messages(in: data) {
+            guard case .string(let method)? = message["method"], message["result"] == nil, message["error"] == nil else { continue }
+            if let id = message["id"] {
+                if let key = Self.key(id) { ids.insert(key) }
+            } else if method == "notifications/cancelled", case .object(let parameters)? = message["params"],
+                      let id = parameters["requestId"], let key = Self.key(id) {
+                gaveUp = ids.remove(key) != nil || gaveUp
+            }
+        }
+        return gaveUp
+    }
+
+    /// Notes the answers in a message sent.
+    mutating func sent(_ data: Data) {
+        for message in Self.messages(in: data) where message["method"] == nil {
+            if let id = message["id"], let key = Self.key(id) { ids.remove(key) }
+        }
+    }
+
+    /// An ID as the SDK's `ID` decodes it, as text; nil for one it cannot decode.
+    static func key(_ id: JSONValue) -> String? {
+        switch id {
+        case .string(let text): "s" + text
+        case .null: "s"
+        // Foundation's decoder reads `1.0` and `1e2` as the integers they are.
+        case .number(let literal): (Int(literal) ?? Double(literal).flatMap { Int(exactly: $0) }).map { "n\($0)" }
+        default: nil
+        }
     }
 
     /// The JSON-RPC messages in `data`: one object, or a batch of them.

@@ -50,12 +50,8 @@ public enum QueryCompiler {
 
         /// The diagnostics of one query the script parser has parsed.
         public mutating func diagnostics(of parsed: ParsedQuery) -> [Diagnostic] {
-            guard !parsed.syntax.tokens.isEmpty else { return parsed.diagnostics }
-            let bound = binder.diagnostics(parsed.syntax)
-            guard !bound.isEmpty else { return parsed.diagnostics }
             var diagnostics = parsed.diagnostics
-            diagnostics += bound
-            diagnostics.sort { $0.range.start < $1.range.start }
+            if !parsed.syntax.tokens.isEmpty { diagnostics.merge(binder.diagnostics(parsed.syntax)) }
             return diagnostics
         }
     }
@@ -69,10 +65,7 @@ public enum QueryCompiler {
         }
         let (plan, bound) = Binder.bind(parsed.syntax, source: source.bytes, context: context, options: options)
         var diagnostics = parsed.diagnostics
-        if !bound.isEmpty {
-            diagnostics += bound
-            diagnostics.sort { $0.range.start < $1.range.start }
-        }
+        diagnostics.merge(bound)
         return CompiledQuery(
             syntax: parsed.syntax, diagnostics: diagnostics,
             plan: diagnostics.hasErrors ? nil : plan, isWellFormed: wellFormed)

@@ -87,12 +87,12 @@ final class AsyncHTTPClientTransport: HTTPTransport, @unchecked Sendable {
                 return TransportFailure("cannot resolve the host name", .unreachable)
             }
             if let first = error.connectionErrors.first?.error as? IOError {
-                return TransportFailure("cannot connect: \(String(cString: strerror(first.errnoCode)).lowercased())" + waited, .unreachable)
+                return TransportFailure("cannot connect: \(TransportFailure.words(errno: first.errnoCode))" + waited, .unreachable)
             }
             return TransportFailure("cannot connect" + waited, .unreachable)
         }
         if let error = error as? IOError {
-            return TransportFailure("connection failed: \(String(cString: strerror(error.errnoCode)).lowercased())" + waited, .unreachable)
+            return TransportFailure("connection failed: \(TransportFailure.words(errno: error.errnoCode))" + waited, .unreachable)
         }
         if let error = error as? ChannelError {
             switch error {

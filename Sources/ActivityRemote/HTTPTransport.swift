@@ -132,6 +132,11 @@ struct TransportFailure: Error, Sendable {
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
+
+    /// What an `errno` says, in lower case to follow a colon: `connection refused`.
+    static func words(errno code: Int32) -> String {
+        String(cString: strerror(code)).lowercased()
+    }
 }
 
 /// How requests reach the server. Calls block the calling thread; several threads may send at

@@ -92,7 +92,7 @@ final class SocketTransport: HTTPTransport, @unchecked Sendable {
             try connection.write(message, deadline: deadline, isCancelled: isCancelled)
         } catch let failure as SocketFailure {
             guard failure.isClosedByPeer else {
-                throw TransportFailure("sending the request failed: \(String(cString: strerror(failure.errno)).lowercased())", .unreachable)
+                throw TransportFailure("sending the request failed: \(TransportFailure.words(errno: failure.errno))", .unreachable)
             }
             if reused { throw StaleConnection() }
             throw TransportFailure("the server closed the connection before the request was sent", .failed, retry: true)
@@ -129,7 +129,7 @@ final class SocketTransport: HTTPTransport, @unchecked Sendable {
             }
             guard deadline.remaining > pause else {
                 let waited = " (kept trying for \(TransportFailure.seconds(connectTimeout)))"
-                throw TransportFailure("cannot connect: \(String(cString: strerror(refusal)).lowercased())" + waited, .unreachable)
+                throw TransportFailure("cannot connect: \(TransportFailure.words(errno: refusal))" + waited, .unreachable)
             }
             usleep(useconds_t(pause * 1_000_000))
             if isCancelled() { throw TransportFailure("cancelled", .failed) }
@@ -316,7 +316,7 @@ struct SocketSource: AnswerSource {
                 if let received = try connection.read(into: &buffer) { return received }
             } catch let failure as SocketFailure {
                 if failure.isClosedByPeer { return false }
-                throw TransportFailure("reading the answer failed: \(String(cString: strerror(failure.errno)).lowercased())", .unreachable)
+                throw TransportFailure("reading the answer failed: \(TransportFailure.words(errno: failure.errno))", .unreachable)
             }
             switch connection.wait(for: Int16(POLLIN), deadline: deadline, idle: readTimeout, isCancelled: isCancelled) {
             case .ready: continue

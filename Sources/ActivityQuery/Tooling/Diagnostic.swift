@@ -176,4 +176,12 @@ extension Diagnostic {
 
 extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
+
+    /// Adds `others`, keeping the whole in the order of where each starts (these first where
+    /// two start at one place: the sort is stable).
+    mutating func merge(_ others: [Diagnostic]) {
+        guard !others.isEmpty else { return }
+        self += others
+        sort { $0.range.start < $1.range.start }
+    }
 }
